@@ -1,0 +1,58 @@
+# keras-workshop: every command sets itself up (virtual environment, pinned packages, Jupyter kernel).
+#   make run    - the main job: run every notebook headless (profile: workshop) and write a report
+#   make test   - unit tests plus every notebook under nbval (profile: smoke)
+#   make lab    - open JupyterLab on notebooks/ with the course kernel
+# Settings you may pass: WORKSHOP_PROFILE=smoke|workshop|full, WORKSHOP_DATA_MIRROR=/path/to/mirror,
+# KERAS_BACKEND=tensorflow|jax|torch, NOTEBOOKS="02 03" (run only these).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: run test lab fetch-data mirror refresh-notebooks bench system-deps setup clean
+
+setup: $(STAMP) system-deps
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (keras-workshop)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# plot_model needs graphviz's `dot` program; install it where we may, otherwise say how.
+system-deps:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq graphviz >/dev/null) || echo "warning: could not install graphviz"; \
+	  else \
+	    echo "note: graphviz is missing, so plot_model cannot draw. Install it: sudo apt-get install graphviz"; \
+	  fi; }
+
+run: setup
+	WORKSHOP_PROFILE=$${WORKSHOP_PROFILE:-workshop} $(PY) -m workshop_utils.runner $(NOTEBOOKS)
+
+test: setup
+	WORKSHOP_PROFILE=smoke $(PY) -m pytest
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+fetch-data: setup
+	$(PY) -m workshop_utils.datasets
+
+# Write a classroom mirror: make mirror DIR=/path/to/usb-stick
+mirror: setup
+	$(PY) -m workshop_utils.datasets --mirror $(DIR)
+
+refresh-notebooks: setup
+	$(PY) tools/nbtool.py refresh notebooks/*.ipynb
+
+bench: setup
+	$(PY) benchmarks/run_benchmarks.py
+
+clean:
+	rm -rf artifacts

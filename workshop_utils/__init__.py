@@ -1,0 +1,46 @@
+"""Support library of the keras-workshop course.
+
+Notebooks start with ``cfg = workshop_utils.setup("<notebook name>")``: it reads the profile, seeds
+every random generator and prints one line about the environment. The modules:
+
+* ``config``        - profiles, per-notebook settings and self-check targets (the one place for them)
+* ``datasets``      - offline-capable, checksum-verified dataset loaders and ``fetch-data``
+* ``preprocessing`` - flatten, scale, one-hot, subsets, windows over a series
+* ``plotting``      - learning curves, image grids, confusion matrix, forecasts
+* ``checks``        - self-checks of measured figures against targets
+* ``report``        - the environment report
+* ``runner``        - the main job: run every notebook headless and write a report
+"""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter
+
+from . import checks, config, datasets, paths, plotting, preprocessing  # noqa: E402
+from .checks import check_metric  # noqa: E402
+from .config import get_profile, notebook_settings  # noqa: E402
+
+__all__ = ["setup", "check_metric", "get_profile", "notebook_settings",
+           "checks", "config", "datasets", "paths", "plotting", "preprocessing"]
+
+
+def setup(notebook, verbose=True):
+    """Prepare a notebook: read the profile, seed Python, NumPy and the backend, print one summary line.
+
+    Args:
+        notebook: the notebook's file name without ``.ipynb``, e.g. ``"02_mlp_fashion_mnist"``.
+        verbose: print the summary line.
+
+    Returns:
+        The notebook's Settings for the active profile (``cfg.epochs``, ``cfg.batch_size``, ...).
+    """
+    import keras
+
+    from . import report
+
+    cfg = notebook_settings(notebook)
+    keras.utils.set_random_seed(cfg.seed)
+    metrics_file = checks._metrics_file(notebook)
+    metrics_file.unlink(missing_ok=True)  # a fresh run starts with no recorded figures
+    if verbose:
+        print(report.one_line_summary(cfg))
+    return cfg

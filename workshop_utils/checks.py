@@ -1,0 +1,56 @@
+"""Self-checks: compare a figure a notebook measured with its target for the active profile."""
+import json
+import os
+
+from . import datasets, paths
+
+
+class SelfCheckFailed(AssertionError):
+    """A measured figure missed its target; the message gives both."""
+
+
+def _metrics_file(notebook):
+    override = os.environ.get("WORKSHOP_METRICS_DIR")
+    folder = paths.artifacts_dir("metrics") if not override else paths.Path(override)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{notebook}.json"
+
+
+def record_metric(cfg, name, value, target=None, direction=None, passed=None):
+    """Append a measured figure to the notebook's metrics file (the run report reads it)."""
+    path = _metrics_file(cfg.notebook)
+    entries = json.loads(path.read_text()) if path.is_file() else []
+    entries = [e for e in entries if e.get("metric") != name]
+    entries.append({"notebook": cfg.notebook, "profile": cfg.profile, "metric": name,
+                    "value": float(value), "target": target, "direction": direction,
+                    "passed": passed, "standins": sorted(datasets.STANDINS_USED)})
+    path.write_text(json.dumps(entries, indent=1))
+
+
+def check_metric(cfg, name, value):
+    """Pass if ``value`` meets the target of ``name`` for this notebook and profile; raise otherwise.
+
+    Args:
+        cfg: the Settings returned by ``workshop_utils.setup``.
+        name: a metric listed for this notebook in ``workshop_utils.config.TARGETS``.
+        value: the figure you measured (e.g. test accuracy as a fraction).
+
+    Raises:
+        SelfCheckFailed: with the measured figure and the target.
+    """
+    if name not in cfg.targets:
+        raise ValueError(f"No target named {name!r} for {cfg.notebook}; known: {', '.join(cfg.targets)}.")
+    direction, target = cfg.targets[name]
+    value = float(value)
+    passed = value >= target if direction == "min" else value <= target
+    record_metric(cfg, name, value, target, direction, passed)
+    relation = ">=" if direction == "min" else "<="
+    note = " (stand-in data: this figure is meaningless)" if datasets.STANDINS_USED else ""
+    if passed:
+        print(f"PASS  {name} = {value:.4f} {relation} target {target} (profile {cfg.profile}){note}")
+        return True
+    raise SelfCheckFailed(
+        f"{name} = {value:.4f}, but the {cfg.profile} profile expects {relation} {target}. "
+        "Re-run the notebook from the top; if it still fails, compare your model and settings "
+        "with the text above."
+    )

@@ -1,0 +1,91 @@
+"""The environment report: what a learner's (or CI's) machine has, in a few lines."""
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+
+from . import config, datasets, paths
+
+
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def devices():
+    """Return the accelerators the active Keras backend can use, e.g. ``["GPU: NVIDIA H100"]``, or ``["CPU"]``."""
+    import keras
+
+    backend = keras.backend.backend()
+    found = []
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            found = [f"GPU: {tf.config.experimental.get_device_details(d).get('device_name', d.name)}"
+                     for d in tf.config.list_physical_devices("GPU")]
+        elif backend == "jax":
+            import jax
+
+            found = [f"GPU: {d.device_kind}" for d in jax.devices() if d.platform == "gpu"]
+        elif backend == "torch":
+            import torch
+
+            found = [f"GPU: {torch.cuda.get_device_name(i)}" for i in range(torch.cuda.device_count())]
+    except Exception as exc:  # a broken driver should not stop the report
+        found = [f"(could not list devices: {exc})"]
+    return found or [f"CPU ({os.cpu_count()} cores)"]
+
+
+def graphviz_status():
+    """Say whether ``keras.utils.plot_model`` can draw: pydot importable and graphviz's ``dot`` on PATH."""
+    try:
+        import pydot  # noqa: F401
+    except ImportError:
+        return "missing pydot: pip install pydot"
+    dot = shutil.which("dot")
+    if dot is None:
+        return "missing graphviz: sudo apt-get install graphviz (or conda install graphviz)"
+    out = subprocess.run([dot, "-V"], capture_output=True, text=True).stderr.strip()
+    return f"ok ({out or dot})"
+
+
+def environment_report():
+    """Return the environment as an ordered dict of name -> description."""
+    import keras
+
+    report = {
+        "python": platform.python_version(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "tensorflow": _version("tensorflow"),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "devices": ", ".join(devices()),
+        "plot_model": graphviz_status(),
+        "profile": config.get_profile(),
+        "data cache": str(paths.data_cache_dir()),
+        "data mirror": str(paths.data_mirror_dir() or "not set (WORKSHOP_DATA_MIRROR)"),
+    }
+    for name, info in datasets.DATASETS.items():
+        report[f"dataset {name}"] = datasets.availability(name)
+    return report
+
+
+def print_environment_report():
+    """Print the environment report as an aligned table."""
+    report = environment_report()
+    width = max(map(len, report))
+    for key, value in report.items():
+        print(f"{key:<{width}}  {value}")
+    return report
+
+
+def one_line_summary(cfg):
+    """One line for the top of every notebook: profile, versions, backend, device, seed."""
+    import keras
+
+    return (f"{cfg.notebook} | profile {cfg.profile} | Keras {keras.__version__} "
+            f"({keras.backend.backend()} backend) | {devices()[0]} | seed {cfg.seed}")
