@@ -1,7 +1,8 @@
 """Build a notebook from a plain-text outline (maintainer tool; the .ipynb is what learners use).
 
-An outline is a Python file defining CELLS, a list of ("md" | "code" | "check", source) tuples;
-"check" is a code cell whose output nbval compares (tag nbval-check-output). Usage:
+An outline is a Python file defining CELLS, a list of ("md" | "code" | "check" | "skip", source) tuples;
+"check" is a code cell whose output nbval compares (tag nbval-check-output); "skip" is a code cell that
+nbval and the headless runner do not execute (tag nbval-skip), e.g. one that starts a server. Usage:
     python tools/nbbuild.py outline.py notebooks/NN_name.ipynb
 then `python tools/nbtool.py refresh notebooks/NN_name.ipynb` to store its checked outputs.
 """
@@ -26,6 +27,8 @@ def build(cells):
             nb.cells.append(new_code_cell(source))
         elif kind == "check":
             nb.cells.append(new_code_cell(source, metadata={"tags": [CHECK_TAG]}))
+        elif kind == "skip":
+            nb.cells.append(new_code_cell(source, metadata={"tags": ["nbval-skip"]}))
         else:
             raise ValueError(f"unknown cell kind {kind!r}")
     return canonical(nb)

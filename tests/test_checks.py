@@ -1,0 +1,37 @@
+import json
+
+import pytest
+
+from workshop_utils import checks, config, datasets
+
+
+@pytest.fixture
+def cfg(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_METRICS_DIR", str(tmp_path))
+    datasets.STANDINS_USED.clear()
+    return config.notebook_settings("02_mlp_fashion_mnist", "full")
+
+
+def test_pass_prints_and_records(cfg, tmp_path, capsys):
+    assert checks.check_metric(cfg, "test_accuracy", 0.89)
+    assert capsys.readouterr().out.startswith("PASS  test_accuracy = 0.8900 >= target 0.8835")
+    recorded = json.loads((tmp_path / "02_mlp_fashion_mnist.json").read_text())
+    assert recorded[0]["passed"] is True and recorded[0]["value"] == pytest.approx(0.89)
+
+
+def test_miss_raises_with_figure_and_target(cfg, tmp_path):
+    with pytest.raises(checks.SelfCheckFailed, match=r"0\.8000.*>= 0\.8835"):
+        checks.check_metric(cfg, "test_accuracy", 0.80)
+    assert json.loads((tmp_path / "02_mlp_fashion_mnist.json").read_text())[0]["passed"] is False
+
+
+def test_unknown_metric(cfg):
+    with pytest.raises(ValueError, match="No target named"):
+        checks.check_metric(cfg, "speed", 1.0)
+
+
+def test_standin_is_flagged(cfg, capsys):
+    datasets.STANDINS_USED.add("fashion_mnist")
+    checks.check_metric(cfg, "test_accuracy", 0.9)
+    assert "meaningless" in capsys.readouterr().out
+    datasets.STANDINS_USED.clear()

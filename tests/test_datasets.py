@@ -1,0 +1,190 @@
+"""The data layer: cache, mirror, download, corrupt copies, stand-ins and the offline message."""
+import hashlib
+
+import numpy as np
+import pytest
+
+from workshop_utils import datasets
+
+
+def _write_npz(path, n_train=20, n_test=10):
+    rng = np.random.default_rng(0)
+    np.savez(path, x_train=rng.integers(0, 255, (n_train, 28, 28), dtype=np.uint8),
+             y_train=np.arange(n_train, dtype=np.uint8) % 10,
+             x_test=rng.integers(0, 255, (n_test, 28, 28), dtype=np.uint8),
+             y_test=np.arange(n_test, dtype=np.uint8) % 10)
+
+
+def _mirror(folder, files):
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [f"{hashlib.sha256((folder / f).read_bytes()).hexdigest()}  {f}" for f in files]
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """An empty cache, no mirror, and no network (the download fails at once)."""
+    monkeypatch.setenv("WORKSHOP_DATA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(tmp_path / "artifacts"))
+    monkeypatch.delenv("WORKSHOP_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("WORKSHOP_OFFLINE", "1")
+    monkeypatch.setenv("WORKSHOP_PROFILE", "workshop")
+    datasets.STANDINS_USED.clear()
+    return tmp_path
+
+
+def test_missing_dataset_gives_one_clear_message(isolated):
+    with pytest.raises(datasets.DatasetUnavailable) as info:
+        datasets.load_mnist()
+    message = str(info.value)
+    assert "MNIST" in message and "mnist.npz" in message
+    assert "WORKSHOP_DATA_MIRROR is not set" in message
+    assert "make fetch-data" in message
+    assert info.value._render_traceback_() == [f"DatasetUnavailable: {message}"]
+
+
+def test_mirror_is_verified_then_cached(isolated, monkeypatch):
+    mirror = isolated / "mirror"
+    mirror.mkdir()
+    _write_npz(mirror / "mnist.npz")
+    _mirror(mirror, ["mnist.npz"])
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
+    (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
+    assert x_train.shape == (20, 28, 28) and x_train.dtype == np.uint8 and y_test.shape == (10,)
+    assert (isolated / "cache" / "mnist.npz").is_file()
+    # Once cached, the mirror is no longer needed.
+    monkeypatch.delenv("WORKSHOP_DATA_MIRROR")
+    assert datasets.load_mnist()[0][0].shape == (20, 28, 28)
+
+
+def test_corrupt_mirror_copy_is_refused(isolated, monkeypatch):
+    mirror = isolated / "mirror"
+    mirror.mkdir()
+    _write_npz(mirror / "mnist.npz")
+    _mirror(mirror, ["mnist.npz"])
+    with open(mirror / "mnist.npz", "ab") as fh:
+        fh.write(b"garbage")
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
+    with pytest.raises(datasets.DatasetUnavailable, match="checksum mismatch"):
+        datasets.load_mnist()
+
+
+def test_mirror_file_without_checksum_is_refused(isolated, monkeypatch):
+    mirror = isolated / "mirror"
+    mirror.mkdir()
+    _write_npz(mirror / "mnist.npz")
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
+    with pytest.raises(datasets.DatasetUnavailable, match="cannot be verified"):
+        datasets.load_mnist()
+
+
+def test_corrupt_cache_is_replaced_from_mirror(isolated, monkeypatch, capsys):
+    mirror = isolated / "mirror"
+    mirror.mkdir()
+    _write_npz(mirror / "mnist.npz")
+    _mirror(mirror, ["mnist.npz"])
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
+    datasets.load_mnist()
+    cached = isolated / "cache" / "mnist.npz"
+    cached.write_bytes(cached.read_bytes()[:-10])  # truncated: a corrupt copy
+    (x_train, _), _ = datasets.load_mnist()
+    assert "corrupt" in capsys.readouterr().out
+    assert x_train.shape == (20, 28, 28)
+    assert datasets.sha256_of(cached) == datasets.read_sha256sums(mirror)["mnist.npz"]
+
+
+def test_download_goes_through_keras_loader_and_is_cached(isolated, monkeypatch):
+    monkeypatch.delenv("WORKSHOP_OFFLINE")
+    calls = []
+
+    def fake_load_data():
+        calls.append(1)
+        x = np.zeros((30, 28, 28), np.uint8)
+        y = np.arange(30, dtype=np.uint8) % 10
+        return (x, y), (x[:5], y[:5])
+
+    import keras
+
+    monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", fake_load_data)
+    (x_train, _), (x_test, _) = datasets.load_fashion_mnist()
+    assert x_train.shape == (30, 28, 28) and x_test.shape == (5, 28, 28)
+    datasets.load_fashion_mnist()
+    assert calls == [1], "the second load must come from the cache"
+
+
+def test_failed_download_is_reported_not_raised_from_deep_inside(isolated, monkeypatch):
+    monkeypatch.delenv("WORKSHOP_OFFLINE")
+    import keras
+
+    def broken():
+        raise OSError("URL fetch failure: Name or service not known")
+
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", broken)
+    with pytest.raises(datasets.DatasetUnavailable) as info:
+        datasets.load_cifar10()
+    assert info.value.__context__ is None, "the download's own traceback must not be chained"
+    assert "download from keras.datasets.cifar10.load_data(): failed (URL fetch failure" in str(info.value)
+
+
+def test_url_download_checks_known_checksum(isolated, monkeypatch, tmp_path):
+    monkeypatch.delenv("WORKSHOP_OFFLINE")
+    source = tmp_path / "remote.csv"
+    source.write_text("not the real file\n")
+    info = datasets.DATASETS["nigeria_power"]
+    monkeypatch.setitem(datasets.DATASETS, "nigeria_power",
+                        datasets.DatasetInfo(info.name, info.title, info.file, source.as_uri(), info.sha256))
+    with pytest.raises(datasets.DatasetUnavailable, match="download from file:"):
+        datasets.dataset_path("nigeria_power")
+
+
+def test_smoke_profile_falls_back_to_labelled_standin(isolated, monkeypatch, capsys):
+    monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
+    (x_train, y_train), (x_test, y_test) = datasets.load_cifar10()
+    assert "STAND-IN DATA" in capsys.readouterr().out
+    assert x_train.shape == (50000, 32, 32, 3) and x_train.dtype == np.uint8
+    assert y_train.shape == (50000, 1) and set(np.unique(y_test)) == set(range(10))
+    assert "cifar10" in datasets.STANDINS_USED
+
+
+def test_workshop_profile_never_falls_back(isolated):
+    with pytest.raises(datasets.DatasetUnavailable):
+        datasets.load_fashion_mnist()
+    assert not datasets.STANDINS_USED
+
+
+def test_nigeria_and_imdb_standins(isolated, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
+    frame = datasets.load_nigeria_power()
+    assert list(frame.columns) == ["Month", "consumption"] and len(frame) == 124
+    root = datasets.load_imdb_reviews()
+    assert sorted(p.name for p in (root / "train").iterdir()) == ["neg", "pos"]
+
+
+def test_fetch_writes_a_mirror_the_loaders_accept(isolated, monkeypatch):
+    mirror = isolated / "mirror"
+    mirror.mkdir()
+    _write_npz(mirror / "mnist.npz")
+    _mirror(mirror, ["mnist.npz"])
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
+    out = isolated / "classroom"
+    results = datasets.fetch(["mnist", "cifar10"], mirror_out=out)
+    assert "not available" in results["cifar10"]
+    sums = datasets.read_sha256sums(out)
+    assert list(sums) == ["mnist.npz"] and sums["mnist.npz"] == datasets.sha256_of(out / "mnist.npz")
+    # A new machine reads the written mirror.
+    monkeypatch.setenv("WORKSHOP_DATA_CACHE", str(isolated / "cache2"))
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(out))
+    assert datasets.load_mnist()[0][0].shape == (20, 28, 28)
+
+
+def test_command_line_reports_missing(isolated, capsys):
+    assert datasets.main(["mnist"]) == 1
+    assert "MISSING  mnist" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        datasets.main(["no_such_dataset"])
+
+
+def test_availability(isolated, monkeypatch):
+    assert datasets.availability("mnist") == "missing"
+    monkeypatch.delenv("WORKSHOP_OFFLINE")
+    assert datasets.availability("mnist") == "download"

@@ -1,0 +1,40 @@
+"""Notebooks are stored in one canonical form (see tools/nbtool.py) and follow the course's shape."""
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import nbtool  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+BANNED = ["predict_classes", "tf_keras", "tensorflow_hub", "make_one_shot_iterator", "target_tensors",
+          "tf.compat.v1", "pd.datetime", "np_utils", "'/tmp", '"/tmp', "val_acc'", 'val_acc"']
+
+
+def test_notebooks_exist_and_are_numbered():
+    names = [p.name for p in NOTEBOOKS]
+    assert names and all(n[:2].isdigit() and n[2] == "_" for n in names), names
+    assert len({n[:2] for n in names}) == len(names), "two notebooks share a number"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stored_form(path):
+    assert nbtool.problems(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_shape_of_a_lesson(path):
+    nb = nbformat.read(path, as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert "What you will learn" in nb.cells[0].source and "Run time" in nb.cells[0].source
+    assert "## Setup" in markdown and "## What you learned" in markdown and "## Exercises" in markdown
+    assert f'workshop_utils.setup("{path.stem}")' in code
+    for banned in BANNED:
+        assert banned not in code, f"{path.name} uses {banned}"
+    assert any("nbval-check-output" in c.metadata.get("tags", []) for c in nb.cells), \
+        "at least one deterministic output must be compared"

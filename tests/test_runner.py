@@ -1,0 +1,50 @@
+"""The main job keeps going past failures, says why and how to fix, and exits non-zero."""
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook
+
+from workshop_utils import runner
+
+
+def _notebook(folder, name, *sources, tags=()):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    for cell in nb.cells:
+        cell.metadata["tags"] = list(tags)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def test_runner_reports_each_outcome(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(tmp_path / "artifacts"))
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books, "01_ok", "print('hello')")
+    _notebook(books, "02_no_data", "from workshop_utils import datasets\n"
+              "raise datasets.DatasetUnavailable('The X dataset is not available.\\nFix, either:\\n  - do this')")
+    _notebook(books, "03_broken", "1 / 0")
+    _notebook(books, "04_skipped_cell", "raise SystemExit('must not run')", tags=["nbval-skip"])
+    status = runner.main(["--notebooks-dir", str(books), "--profile", "smoke"])
+    assert status == 1
+    latest = tmp_path / "artifacts" / "runs" / "latest"
+    report = (latest / "report.md").read_text()
+    assert "3 of 4" not in report and "2 of 4 notebooks passed" in report
+    assert "| 01_ok | smoke |" in report and "| PASS |" in report
+    assert "### 02_no_data: dataset unavailable" in report and "Fix: do this" in report
+    assert "### 03_broken: failed" in report and "ZeroDivisionError" in report
+    assert "04_skipped_cell" in report and "### 04_skipped_cell" not in report
+    assert (latest / "report.html").read_text().count("<tr") == 5
+    assert (latest / "03_broken.ipynb").is_file() and (latest / "03_broken.html").is_file()
+
+
+def test_runner_only_filter_and_success_exit(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(tmp_path / "artifacts"))
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books, "01_ok", "x = 1")
+    _notebook(books, "02_broken", "1 / 0")
+    assert runner.main(["01", "--notebooks-dir", str(books), "--profile", "smoke"]) == 0
+    assert runner.main(["99", "--notebooks-dir", str(books), "--profile", "smoke"]) == 2
+
+
+def test_headline_shows_target_and_standins():
+    result = runner.Result("02", metrics=[{"metric": "test_accuracy", "value": 0.9, "target": 0.88,
+                                           "direction": "min", "passed": True, "standins": ["fashion_mnist"]}])
+    assert runner._headline(result) == "test_accuracy 0.9000 (target >= 0.88: met) [stand-in data]"

@@ -1,0 +1,205 @@
+"""The main job: execute every notebook headless, keep going past failures, and write a run report.
+
+    python -m workshop_utils.runner                 # all notebooks, profile from WORKSHOP_PROFILE
+    python -m workshop_utils.runner 02 03           # only notebooks whose names start with these
+    python -m workshop_utils.runner --profile smoke
+
+Writes ``artifacts/runs/<time>-<profile>/``: each executed notebook (``.ipynb`` and ``.html``), the
+figures the self-checks recorded, and ``report.md`` / ``report.html`` with one row per notebook
+(profile, backend, device, wall time, result, headline figure against its target) and, for each
+notebook that did not pass, why and how to fix it. Exit status 1 if any notebook did not pass.
+"""
+import argparse
+import datetime
+import html
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import config, paths
+
+NOTEBOOKS_DIR = paths.PROJECT_ROOT / "notebooks"
+SKIP_TAG = "nbval-skip"  # cells that cannot run headless (e.g. starting the TensorBoard server)
+
+
+@dataclass
+class Result:
+    """The outcome of one notebook."""
+
+    notebook: str
+    status: str = "passed"     # passed | failed | dataset unavailable | self-check failed | timed out
+    seconds: float = 0.0
+    why: str = ""
+    fix: str = ""
+    metrics: list = field(default_factory=list)
+    executed: str = ""
+
+    @property
+    def passed(self):
+        return self.status == "passed"
+
+
+def _headline(result):
+    """Format the first recorded metric as 'value vs target'."""
+    if not result.metrics:
+        return "-"
+    m = result.metrics[0]
+    relation = ">=" if m.get("direction") == "min" else "<="
+    text = f"{m['metric']} {m['value']:.4f}"
+    if m.get("target") is not None:
+        text += f" (target {relation} {m['target']}: {'met' if m.get('passed') else 'MISSED'})"
+    if m.get("standins"):
+        text += " [stand-in data]"
+    return text
+
+
+def _classify(exc, executed_path):
+    """Turn an execution error into (status, why, fix)."""
+    ename = getattr(exc, "ename", type(exc).__name__)
+    evalue = str(getattr(exc, "evalue", exc)).strip()
+    see = f"Open {executed_path} to see the failing cell and its full output."
+    if ename == "DatasetUnavailable":
+        why, _, fix = evalue.partition("Fix, either:")
+        fix_lines = [line.strip(" -") for line in fix.splitlines() if line.strip()]
+        return "dataset unavailable", why.strip(), " or ".join(fix_lines) or see
+    if ename == "SelfCheckFailed":
+        return "self-check failed", evalue, ("Check the settings for this profile in "
+                                             f"workshop_utils/config.py and the training cells. {see}")
+    if "CellTimeoutError" in type(exc).__name__ or "timed out" in evalue.lower():
+        return "timed out", evalue.splitlines()[0][:300], ("Run with WORKSHOP_PROFILE=smoke to check it works, "
+                                                           "or raise --timeout.")
+    if type(exc).__name__ == "DeadKernelError":
+        return "failed", f"the kernel died: {evalue[:300]}", f"Often out of memory. {see}"
+    return "failed", f"{ename}: {evalue.splitlines()[0][:300] if evalue else ''}", see
+
+
+def run_notebook(path, run_dir, profile, timeout):
+    """Execute one notebook and return its Result; never raises for a notebook's own errors."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    name = path.stem
+    result = Result(name)
+    metrics_dir = run_dir / "metrics"
+    os.environ["WORKSHOP_PROFILE"] = profile
+    os.environ["WORKSHOP_METRICS_DIR"] = str(metrics_dir)
+    executed = run_dir / path.name
+    result.executed = str(executed)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", skip_cells_with_tag=SKIP_TAG,
+                            resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except Exception as exc:  # the job goes on with the next notebook
+        result.status, result.why, result.fix = _classify(exc, executed)
+    result.seconds = time.perf_counter() - start
+    nbformat.write(nb, executed)
+    try:
+        body, _ = HTMLExporter().from_notebook_node(nb)
+        executed.with_suffix(".html").write_text(body)
+    except Exception as exc:  # a report without HTML is still a report
+        print(f"  (could not write HTML for {name}: {exc})")
+    metrics_file = metrics_dir / f"{name}.json"
+    if metrics_file.is_file():
+        recorded = json.loads(metrics_file.read_text())
+        order = list(config.TARGETS.get(name, {}))
+        result.metrics = sorted(recorded, key=lambda m: order.index(m["metric"])
+                                if m["metric"] in order else len(order))
+    return result
+
+
+def _environment():
+    import keras
+
+    from . import report
+
+    return keras.backend.backend(), report.devices()[0]
+
+
+def write_report(results, run_dir, profile, backend, device):
+    """Write report.md and report.html into run_dir and return the Markdown text."""
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    header = ["notebook", "profile", "backend", "device", "wall time", "result", "headline figure"]
+    rows = [[r.notebook, profile, backend, device, f"{r.seconds:.0f} s",
+             "PASS" if r.passed else r.status.upper(), _headline(r)] for r in results]
+    failed = [r for r in results if not r.passed]
+    total = sum(r.seconds for r in results)
+    md = [f"# Run report ({stamp})", "",
+          f"{len(results) - len(failed)} of {len(results)} notebooks passed; total {total:.0f} s.", "",
+          "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    md += ["| " + " | ".join(row) + " |" for row in rows]
+    if failed:
+        md += ["", "## What did not pass, and how to fix it", ""]
+        for r in failed:
+            md += [f"### {r.notebook}: {r.status}", "", f"- Why: {r.why}", f"- Fix: {r.fix}",
+                   f"- Executed notebook: {r.executed}", ""]
+    text = "\n".join(md) + "\n"
+    (run_dir / "report.md").write_text(text)
+
+    def cells(row, tag):
+        return "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)
+
+    table = [f"<tr>{cells(header, 'th')}</tr>"]
+    for r, row in zip(results, rows):
+        link = f'<a href="{html.escape(Path(r.executed).with_suffix(".html").name)}">{html.escape(r.notebook)}</a>'
+        color = "#e6f4ea" if r.passed else "#fce8e6"
+        table.append(f'<tr style="background:{color}"><td>{link}</td>{cells(row[1:], "td")}</tr>')
+    problems = "".join(
+        f"<h3>{html.escape(r.notebook)}: {html.escape(r.status)}</h3><p><b>Why:</b> "
+        f"{html.escape(r.why)}</p><p><b>Fix:</b> {html.escape(r.fix)}</p>" for r in failed)
+    page = (f"<!doctype html><meta charset='utf-8'><title>keras-workshop run report</title>"
+            f"<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 10px;border:1px solid #ccc}}"
+            f"table{{border-collapse:collapse}}</style><h1>Run report ({stamp})</h1>"
+            f"<p>{len(results) - len(failed)} of {len(results)} notebooks passed; total {total:.0f} s.</p>"
+            f"<table>{''.join(table)}</table>"
+            + (f"<h2>What did not pass, and how to fix it</h2>{problems}" if failed else ""))
+    (run_dir / "report.html").write_text(page)
+    return text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="Run the course notebooks headless and write a report.")
+    parser.add_argument("only", nargs="*", help="run only notebooks whose names start with these (e.g. 02 03)")
+    parser.add_argument("--profile", default=None, help="smoke, workshop or full (default: WORKSHOP_PROFILE)")
+    parser.add_argument("--notebooks-dir", default=str(NOTEBOOKS_DIR), help=argparse.SUPPRESS)
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
+    args = parser.parse_args(argv)
+    if args.profile:
+        os.environ["WORKSHOP_PROFILE"] = args.profile
+    profile = config.get_profile()
+
+    notebooks = sorted(Path(args.notebooks_dir).glob("[0-9]*.ipynb"))
+    if args.only:
+        notebooks = [nb for nb in notebooks if any(nb.name.startswith(p) for p in args.only)]
+    if not notebooks:
+        print(f"No notebooks match {args.only} in {args.notebooks_dir}.")
+        return 2
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_dir = paths.artifacts_dir("runs", f"{stamp}-{profile}")
+    backend, device = _environment()
+    print(f"Running {len(notebooks)} notebooks, profile {profile}, backend {backend}, {device}")
+    results = []
+    for path in notebooks:
+        print(f"- {path.stem} ...", end=" ", flush=True)
+        result = run_notebook(path, run_dir, profile, args.timeout)
+        results.append(result)
+        print(f"{'PASS' if result.passed else result.status.upper()} in {result.seconds:.0f} s"
+              + (f": {result.why.splitlines()[0]}" if result.why else ""), flush=True)
+    text = write_report(results, run_dir, profile, backend, device)
+    latest = paths.artifacts_dir("runs") / "latest"
+    if latest.is_symlink() or latest.exists():
+        latest.unlink()
+    latest.symlink_to(run_dir.name)
+    print()
+    print(text)
+    print(f"Report: {run_dir / 'report.html'} (also artifacts/runs/latest/)")
+    return 0 if all(r.passed for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
