@@ -50,7 +50,7 @@ test-jax:
 	KERAS_BACKEND=jax WORKSHOP_PROFILE=smoke $(JAX_VENV)/bin/python -m pytest $(BACKEND_AGNOSTIC)
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 fetch-data: setup
 	$(PY) -m workshop_utils.datasets

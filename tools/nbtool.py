@@ -86,7 +86,7 @@ def refresh(path):
 
     nb = nbformat.read(path, as_version=4)
     os.environ["WORKSHOP_PROFILE"] = "smoke"
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", skip_cells_with_tag="nbval-skip",
                             resources={"metadata": {"path": str(Path(path).parent)}})
     client.execute()
     Path(path).write_text(dumps(canonical(nb)))

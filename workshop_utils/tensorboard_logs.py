@@ -15,6 +15,8 @@ def read_scalars(logdir):
     from tensorboard.util.tensor_util import make_ndarray
 
     logdir = Path(logdir)
+    if not logdir.is_dir():
+        raise ValueError(f"Expected a folder of TensorBoard logs; {logdir} does not exist.")
     rows = []
     for folder in sorted({p.parent for p in logdir.rglob("events.out.tfevents.*")}):
         acc = EventAccumulator(str(folder), size_guidance={"tensors": 0, "scalars": 0})
@@ -23,7 +25,7 @@ def read_scalars(logdir):
         for tag in acc.Tags().get("tensors", []):
             for event in acc.Tensors(tag):
                 value = make_ndarray(event.tensor_proto)
-                if value.ndim == 0:  # histograms and graphs are not scalars
+                if value.ndim == 0 and value.dtype.kind in "biuf":  # not histograms, graphs, model config
                     rows.append((run, tag, event.step, float(value)))
         for tag in acc.Tags().get("scalars", []):
             rows.extend((run, tag, e.step, e.value) for e in acc.Scalars(tag))
