@@ -30,8 +30,12 @@ def test_unknown_metric(cfg):
         checks.check_metric(cfg, "speed", 1.0)
 
 
-def test_standin_is_flagged(cfg, capsys):
+def test_standin_is_flagged_only_for_its_dataset(cfg, tmp_path, capsys):
     datasets.STANDINS_USED.add("fashion_mnist")
     checks.check_metric(cfg, "test_accuracy", 0.9)
     assert "meaningless" in capsys.readouterr().out
+    checks.check_metric(cfg, "mnist_test_accuracy", 0.99, dataset="mnist")
+    assert "meaningless" not in capsys.readouterr().out
+    recorded = {e["metric"]: e["standins"] for e in json.loads((tmp_path / "02_mlp_fashion_mnist.json").read_text())}
+    assert recorded == {"test_accuracy": ["fashion_mnist"], "mnist_test_accuracy": []}
     datasets.STANDINS_USED.clear()
