@@ -23,10 +23,10 @@ SETTINGS = {
         "smoke": {}, "workshop": {}, "full": {},
     },
     "01_anatomy_of_a_keras_program": {
-        "common": {"batch_size": 16},
+        "common": {"batch_size": 8},
         "smoke": {"epochs": 3},
-        "workshop": {"epochs": 60},
-        "full": {"epochs": 150},
+        "workshop": {"epochs": 20},
+        "full": {"epochs": 60},
     },
     "02_mlp_fashion_mnist": {
         "common": {"batch_size": 100, "mnist_batch_size": 128},
@@ -35,22 +35,25 @@ SETTINGS = {
         "full": {"train_size": None, "test_size": None, "epochs": 10, "mnist_epochs": 10},
     },
     "03_tf_data_pipelines": {
-        "common": {"batch_size": 128},
+        "common": {"batch_size": 128, "validation_fraction": 0.1},
         "smoke": {"train_size": 3000, "test_size": 1000, "epochs": 1, "benchmark_steps": 20},
-        "workshop": {"train_size": None, "test_size": None, "epochs": 5, "benchmark_steps": 300},
+        "workshop": {"train_size": None, "test_size": None, "epochs": 10, "benchmark_steps": 300},
         "full": {"train_size": None, "test_size": None, "epochs": 10, "benchmark_steps": 1000},
     },
     "04_tensorboard": {
         "common": {"batch_size": 128},
-        "smoke": {"train_size": 3000, "test_size": 1000, "epochs": 1},
-        "workshop": {"train_size": None, "test_size": None, "epochs": 4},
+        "smoke": {"train_size": 3000, "test_size": 1000, "epochs": 2},
+        "workshop": {"train_size": None, "test_size": None, "epochs": 10},
         "full": {"train_size": None, "test_size": None, "epochs": 10},
     },
     "05_checkpoints_and_saving": {
         "common": {"batch_size": 128, "patience": 2},
-        "smoke": {"train_size": 3000, "test_size": 1000, "epochs": 2, "max_epochs": 3},
-        "workshop": {"train_size": None, "test_size": None, "epochs": 6, "max_epochs": 12},
-        "full": {"train_size": None, "test_size": None, "epochs": 10, "max_epochs": 30},
+        "smoke": {"train_size": 3000, "test_size": 1000, "validation_size": 500, "epochs": 2,
+                  "max_epochs": 3},
+        "workshop": {"train_size": None, "test_size": None, "validation_size": 10000, "epochs": 6,
+                     "max_epochs": 20},
+        "full": {"train_size": None, "test_size": None, "validation_size": 10000, "epochs": 10,
+                 "max_epochs": 30, "patience": 3},
     },
 }
 
@@ -68,7 +71,7 @@ TARGETS = {
         "mnist_test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.975, "full": 0.98}),
     },
     "03_tf_data_pipelines": {
-        "test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.975, "full": 0.978}),
+        "test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.97, "full": 0.975}),
     },
     "04_tensorboard": {
         "test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.97, "full": 0.975}),
