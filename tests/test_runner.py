@@ -27,7 +27,7 @@ def test_runner_reports_each_outcome(tmp_path, monkeypatch, capsys):
     report = (latest / "report.md").read_text()
     assert "3 of 4" not in report and "2 of 4 notebooks passed" in report
     assert "| 01_ok | smoke |" in report and "| PASS |" in report
-    assert "### 02_no_data: dataset unavailable" in report and "Fix: do this" in report
+    assert "### 02_no_data: dataset unavailable" in report and "- Fix: either:\n    - do this" in report
     assert "### 03_broken: failed" in report and "ZeroDivisionError" in report
     assert "04_skipped_cell" in report and "### 04_skipped_cell" not in report
     assert (latest / "report.html").read_text().count("<tr") == 5

@@ -4,8 +4,8 @@
     python -m workshop_utils.runner 02 03           # only notebooks whose names start with these
     python -m workshop_utils.runner --profile smoke
 
-Writes ``artifacts/runs/<time>-<profile>/``: each executed notebook (``.ipynb`` and ``.html``), the
-figures the self-checks recorded, and ``report.md`` / ``report.html`` with one row per notebook
+Writes ``artifacts/runs/<time>-<profile>/``: each executed notebook (``.ipynb`` and ``.html``) with
+its kernel's log, the figures the self-checks recorded, and ``report.md`` / ``report.html`` with one row per notebook
 (profile, backend, device, wall time, result, headline figure against its target) and, for each
 notebook that did not pass, why and how to fix it. Exit status 1 if any notebook did not pass.
 """
@@ -63,8 +63,7 @@ def _classify(exc, executed_path):
     see = f"Open {executed_path} to see the failing cell and its full output."
     if ename == "DatasetUnavailable":
         why, _, fix = evalue.partition("Fix, either:")
-        fix_lines = [line.strip(" -") for line in fix.splitlines() if line.strip()]
-        return "dataset unavailable", why.strip(), " or ".join(fix_lines) or see
+        return "dataset unavailable", why.strip(), ("either:\n" + fix.strip("\n")) if fix.strip() else see
     if ename == "SelfCheckFailed":
         return "self-check failed", evalue, ("Check the settings for this profile in "
                                              f"workshop_utils/config.py and the training cells. {see}")
@@ -93,10 +92,13 @@ def run_notebook(path, run_dir, profile, timeout):
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", skip_cells_with_tag=SKIP_TAG,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    try:
-        client.execute()
-    except Exception as exc:  # the job goes on with the next notebook
-        result.status, result.why, result.fix = _classify(exc, executed)
+    # The kernel's own stderr (library start-up chatter, crash messages) goes to a log file beside
+    # the executed notebook, so the job's output stays readable.
+    with open(run_dir / f"{name}.kernel.log", "w") as kernel_log:
+        try:
+            client.execute(stderr=kernel_log)
+        except Exception as exc:  # the job goes on with the next notebook
+            result.status, result.why, result.fix = _classify(exc, executed)
     result.seconds = time.perf_counter() - start
     nbformat.write(nb, executed)
     try:
@@ -121,6 +123,11 @@ def _environment():
     return keras.backend.backend(), report.devices()[0]
 
 
+def _indent(text):
+    """Indent the continuation lines of a list item so that Markdown keeps them inside it."""
+    return "\n  ".join(line.rstrip() for line in text.splitlines())
+
+
 def write_report(results, run_dir, profile, backend, device):
     """Write report.md and report.html into run_dir and return the Markdown text."""
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
@@ -136,7 +143,7 @@ def write_report(results, run_dir, profile, backend, device):
     if failed:
         md += ["", "## What did not pass, and how to fix it", ""]
         for r in failed:
-            md += [f"### {r.notebook}: {r.status}", "", f"- Why: {r.why}", f"- Fix: {r.fix}",
+            md += [f"### {r.notebook}: {r.status}", "", f"- Why: {_indent(r.why)}", f"- Fix: {_indent(r.fix)}",
                    f"- Executed notebook: {r.executed}", ""]
     text = "\n".join(md) + "\n"
     (run_dir / "report.md").write_text(text)
@@ -150,8 +157,8 @@ def write_report(results, run_dir, profile, backend, device):
         color = "#e6f4ea" if r.passed else "#fce8e6"
         table.append(f'<tr style="background:{color}"><td>{link}</td>{cells(row[1:], "td")}</tr>')
     problems = "".join(
-        f"<h3>{html.escape(r.notebook)}: {html.escape(r.status)}</h3><p><b>Why:</b> "
-        f"{html.escape(r.why)}</p><p><b>Fix:</b> {html.escape(r.fix)}</p>" for r in failed)
+        f"<h3>{html.escape(r.notebook)}: {html.escape(r.status)}</h3><p><b>Why:</b></p>"
+        f"<pre>{html.escape(r.why)}</pre><p><b>Fix:</b></p><pre>{html.escape(r.fix)}</pre>" for r in failed)
     page = (f"<!doctype html><meta charset='utf-8'><title>keras-workshop run report</title>"
             f"<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 10px;border:1px solid #ccc}}"
             f"table{{border-collapse:collapse}}</style><h1>Run report ({stamp})</h1>"
