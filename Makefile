@@ -11,7 +11,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test test-jax lab fetch-data mirror refresh-notebooks bench system-deps setup clean
+.PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks bench system-deps setup clean
 
 setup: $(STAMP) system-deps
 
@@ -38,16 +38,22 @@ run: setup
 test: setup
 	WORKSHOP_PROFILE=smoke $(PY) -m pytest
 
-# The notebooks that are not about TensorFlow-only features, under JAX with no TensorFlow installed.
-JAX_VENV := .venv-jax
+# The notebooks that are not about TensorFlow-only features, under JAX or PyTorch with no TensorFlow
+# installed, each in its own side environment (.venv-jax, .venv-torch). Smoke profile.
 BACKEND_AGNOSTIC := notebooks/00_*.ipynb notebooks/01_*.ipynb notebooks/02_*.ipynb notebooks/05_*.ipynb
+BACKEND_PACKAGE_jax := jax[cpu]==0.10.2
+BACKEND_PACKAGE_torch := torch==2.13.0
 test-jax:
-	@test -x $(JAX_VENV)/bin/python || $(PYTHON) -m venv $(JAX_VENV)
-	$(JAX_VENV)/bin/python -m pip install --quiet -c constraints.txt "jax[cpu]==0.10.2" keras numpy pandas \
-	  matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest
-	$(JAX_VENV)/bin/python -m pip install --quiet --no-deps -e .
-	$(JAX_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	KERAS_BACKEND=jax WORKSHOP_PROFILE=smoke $(JAX_VENV)/bin/python -m pytest $(BACKEND_AGNOSTIC)
+	$(MAKE) test-backend BACKEND=jax
+test-torch:
+	$(MAKE) test-backend BACKEND=torch
+test-backend:
+	@test -x .venv-$(BACKEND)/bin/python || $(PYTHON) -m venv .venv-$(BACKEND)
+	.venv-$(BACKEND)/bin/python -m pip install --quiet -c constraints.txt "$(BACKEND_PACKAGE_$(BACKEND))" keras \
+	  numpy pandas matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest
+	.venv-$(BACKEND)/bin/python -m pip install --quiet --no-deps -e .
+	.venv-$(BACKEND)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest $(BACKEND_AGNOSTIC)
 
 lab: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=notebooks
