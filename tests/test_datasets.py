@@ -15,10 +15,14 @@ def _write_npz(path, n_train=20, n_test=10):
              y_test=np.arange(n_test, dtype=np.uint8) % 10)
 
 
-def _mirror(folder, files):
+def _mnist_mirror(folder, with_checksum=True):
+    """Write a small mnist.npz into a mirror folder, with its SHA256SUMS line unless told otherwise."""
     folder.mkdir(parents=True, exist_ok=True)
-    lines = [f"{hashlib.sha256((folder / f).read_bytes()).hexdigest()}  {f}" for f in files]
-    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+    _write_npz(folder / "mnist.npz")
+    if with_checksum:
+        digest = hashlib.sha256((folder / "mnist.npz").read_bytes()).hexdigest()
+        (folder / "SHA256SUMS").write_text(f"{digest}  mnist.npz\n")
+    return folder
 
 
 @pytest.fixture
@@ -44,10 +48,7 @@ def test_missing_dataset_gives_one_clear_message(isolated):
 
 
 def test_mirror_is_verified_then_cached(isolated, monkeypatch):
-    mirror = isolated / "mirror"
-    mirror.mkdir()
-    _write_npz(mirror / "mnist.npz")
-    _mirror(mirror, ["mnist.npz"])
+    mirror = _mnist_mirror(isolated / "mirror")
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
     (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
     assert x_train.shape == (20, 28, 28) and x_train.dtype == np.uint8 and y_test.shape == (10,)
@@ -58,10 +59,7 @@ def test_mirror_is_verified_then_cached(isolated, monkeypatch):
 
 
 def test_corrupt_mirror_copy_is_refused(isolated, monkeypatch):
-    mirror = isolated / "mirror"
-    mirror.mkdir()
-    _write_npz(mirror / "mnist.npz")
-    _mirror(mirror, ["mnist.npz"])
+    mirror = _mnist_mirror(isolated / "mirror")
     with open(mirror / "mnist.npz", "ab") as fh:
         fh.write(b"garbage")
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
@@ -70,19 +68,14 @@ def test_corrupt_mirror_copy_is_refused(isolated, monkeypatch):
 
 
 def test_mirror_file_without_checksum_is_refused(isolated, monkeypatch):
-    mirror = isolated / "mirror"
-    mirror.mkdir()
-    _write_npz(mirror / "mnist.npz")
+    mirror = _mnist_mirror(isolated / "mirror", with_checksum=False)
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
     with pytest.raises(datasets.DatasetUnavailable, match="cannot be verified"):
         datasets.load_mnist()
 
 
 def test_corrupt_cache_is_replaced_from_mirror(isolated, monkeypatch, capsys):
-    mirror = isolated / "mirror"
-    mirror.mkdir()
-    _write_npz(mirror / "mnist.npz")
-    _mirror(mirror, ["mnist.npz"])
+    mirror = _mnist_mirror(isolated / "mirror")
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
     datasets.load_mnist()
     cached = isolated / "cache" / "mnist.npz"
@@ -161,10 +154,7 @@ def test_nigeria_and_imdb_standins(isolated, monkeypatch):
 
 
 def test_fetch_writes_a_mirror_the_loaders_accept(isolated, monkeypatch):
-    mirror = isolated / "mirror"
-    mirror.mkdir()
-    _write_npz(mirror / "mnist.npz")
-    _mirror(mirror, ["mnist.npz"])
+    mirror = _mnist_mirror(isolated / "mirror")
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
     out = isolated / "classroom"
     results = datasets.fetch(["mnist", "cifar10"], mirror_out=out)

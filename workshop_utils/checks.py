@@ -1,6 +1,7 @@
 """Self-checks: compare a figure a notebook measured with its target for the active profile."""
 import json
 import os
+from pathlib import Path
 
 from . import datasets, paths
 
@@ -11,7 +12,7 @@ class SelfCheckFailed(AssertionError):
 
 def _metrics_file(notebook):
     override = os.environ.get("WORKSHOP_METRICS_DIR")
-    folder = paths.artifacts_dir("metrics") if not override else paths.Path(override)
+    folder = Path(override) if override else paths.artifacts_dir("metrics")
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{notebook}.json"
 
