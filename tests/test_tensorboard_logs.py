@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from workshop_utils import checks, config, paths
+from workshop_utils import runner
 from workshop_utils.tensorboard_logs import read_scalars
 
 NAME = "04_tensorboard"
@@ -18,7 +19,6 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / f"{NAME}.ipynb"
 RUNS = ("dropout", "no_dropout")
 SPLITS = ("train", "validation")
 TAGS = ("epoch_loss", "epoch_accuracy")
-SKIP_TAG = "nbval-skip"
 
 
 def fresh_smoke_logs(logdir, notebook=NOTEBOOK):
@@ -38,14 +38,12 @@ def fresh_smoke_logs(logdir, notebook=NOTEBOOK):
 def execute_notebook(notebook, artifacts, monkeypatch):
     """Execute a notebook in the smoke profile (working dir: its folder), writing under ``artifacts``."""
     import nbformat
-    from nbclient import NotebookClient
 
     monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
     monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(artifacts))
     monkeypatch.delenv("WORKSHOP_METRICS_DIR", raising=False)
     nb = nbformat.read(notebook, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", skip_cells_with_tag=SKIP_TAG,
-                   resources={"metadata": {"path": str(Path(notebook).parent)}}).execute()
+    runner.execute_notebook(nb, Path(notebook).parent)
     return Path(artifacts) / NAME / "logs"
 
 

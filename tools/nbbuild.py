@@ -16,6 +16,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 sys.path.insert(0, str(Path(__file__).parent))
 from nbtool import CHECK_TAG, canonical, dumps  # noqa: E402
 
+from workshop_utils.runner import SKIP_TAG  # noqa: E402
+
 
 def build(cells):
     nb = new_notebook()
@@ -28,7 +30,7 @@ def build(cells):
         elif kind == "check":
             nb.cells.append(new_code_cell(source, metadata={"tags": [CHECK_TAG]}))
         elif kind == "skip":
-            nb.cells.append(new_code_cell(source, metadata={"tags": ["nbval-skip"]}))
+            nb.cells.append(new_code_cell(source, metadata={"tags": [SKIP_TAG]}))
         else:
             raise ValueError(f"unknown cell kind {kind!r}")
     return canonical(nb)

@@ -82,13 +82,11 @@ def problems(path):
 
 def refresh(path):
     """Execute a notebook in the smoke profile and store it with its checked outputs."""
-    from nbclient import NotebookClient
+    from workshop_utils.runner import execute_notebook
 
     nb = nbformat.read(path, as_version=4)
     os.environ["WORKSHOP_PROFILE"] = "smoke"
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", skip_cells_with_tag="nbval-skip",
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute()
+    execute_notebook(nb, Path(path).parent)
     Path(path).write_text(dumps(canonical(nb)))
 
 

@@ -75,10 +75,29 @@ def _classify(exc, executed_path):
     return "failed", f"{ename}: {evalue.splitlines()[0][:300] if evalue else ''}", see
 
 
+def execute_notebook(nb, folder, timeout=600, **kernel_options):
+    """Run every cell of a notebook node in place, as nbval and a learner would, skipping cells tagged nbval-skip.
+
+    Args:
+        nb: a notebook node (``nbformat.read(...)``); its outputs are filled in.
+        folder: the kernel's working folder (the notebook's own folder).
+        timeout: seconds allowed per cell.
+        **kernel_options: passed on to the kernel's start, e.g. ``stderr=`` a file.
+
+    Raises:
+        nbclient's CellExecutionError (or a timeout / dead-kernel error) when a cell fails.
+    """
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", skip_cells_with_tag=SKIP_TAG,
+                            resources={"metadata": {"path": str(folder)}})
+    client.execute(**kernel_options)
+    return nb
+
+
 def run_notebook(path, run_dir, profile, timeout):
     """Execute one notebook and return its Result; never raises for a notebook's own errors."""
     import nbformat
-    from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
     name = path.stem
@@ -89,14 +108,12 @@ def run_notebook(path, run_dir, profile, timeout):
     executed = run_dir / path.name
     result.executed = str(executed)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", skip_cells_with_tag=SKIP_TAG,
-                            resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     # The kernel's own stderr (library start-up chatter, crash messages) goes to a log file beside
     # the executed notebook, so the job's output stays readable.
     with open(run_dir / f"{name}.kernel.log", "w") as kernel_log:
         try:
-            client.execute(stderr=kernel_log)
+            execute_notebook(nb, path.parent, timeout, stderr=kernel_log)
         except Exception as exc:  # the job goes on with the next notebook
             result.status, result.why, result.fix = _classify(exc, executed)
     result.seconds = time.perf_counter() - start
@@ -135,9 +152,9 @@ def write_report(results, run_dir, profile, backend, device):
     rows = [[r.notebook, profile, backend, device, f"{r.seconds:.0f} s",
              "PASS" if r.passed else r.status.upper(), _headline(r)] for r in results]
     failed = [r for r in results if not r.passed]
-    total = sum(r.seconds for r in results)
-    md = [f"# Run report ({stamp})", "",
-          f"{len(results) - len(failed)} of {len(results)} notebooks passed; total {total:.0f} s.", "",
+    summary = (f"{len(results) - len(failed)} of {len(results)} notebooks passed; "
+               f"total {sum(r.seconds for r in results):.0f} s.")
+    md = [f"# Run report ({stamp})", "", summary, "",
           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(row) + " |" for row in rows]
     if failed:
@@ -162,7 +179,7 @@ def write_report(results, run_dir, profile, backend, device):
     page = (f"<!doctype html><meta charset='utf-8'><title>keras-workshop run report</title>"
             f"<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 10px;border:1px solid #ccc}}"
             f"table{{border-collapse:collapse}}</style><h1>Run report ({stamp})</h1>"
-            f"<p>{len(results) - len(failed)} of {len(results)} notebooks passed; total {total:.0f} s.</p>"
+            f"<p>{summary}</p>"
             f"<table>{''.join(table)}</table>"
             + (f"<h2>What did not pass, and how to fix it</h2>{problems}" if failed else ""))
     (run_dir / "report.html").write_text(page)
