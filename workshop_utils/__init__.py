@@ -8,6 +8,7 @@ every random generator and prints one line about the environment. The modules:
 * ``preprocessing`` - flatten, scale, one-hot, subsets, windows over a series
 * ``plotting``      - learning curves, image grids, confusion matrix, forecasts
 * ``checks``        - self-checks of measured figures against targets
+* ``architecture``  - a compact table of a model's layers, activations and parameters
 * ``report``        - the environment report
 * ``runner``        - the main job: run every notebook headless and write a report
 """
@@ -15,12 +16,13 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter
 
-from . import checks, config, datasets, paths, plotting, preprocessing  # noqa: E402
+from . import architecture, checks, config, datasets, paths, plotting, preprocessing  # noqa: E402
+from .architecture import print_architecture  # noqa: E402
 from .checks import check_metric  # noqa: E402
 from .config import get_profile, notebook_settings  # noqa: E402
 
-__all__ = ["setup", "check_metric", "get_profile", "notebook_settings",
-           "checks", "config", "datasets", "paths", "plotting", "preprocessing"]
+__all__ = ["setup", "check_metric", "print_architecture", "get_profile", "notebook_settings",
+           "architecture", "checks", "config", "datasets", "paths", "plotting", "preprocessing"]
 
 
 def setup(notebook, verbose=True):
