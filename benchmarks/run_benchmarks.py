@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from workshop_utils import config, paths, runner  # noqa: E402
+from workshop_utils import config, paths, run_report, runner  # noqa: E402
 
 PEER = ROOT.parent / "shared" / "bench" / "peer_mnist_convnet.py"
 
@@ -56,7 +56,7 @@ def main(argv=None):
         result = runner.run_notebook(path, run_dir, args.profile, timeout=1800)
         ratio = f"{result.seconds / peer:.2f}" if peer else "-"
         lines.append(f"| {result.notebook} | {result.seconds:.0f} s | {ratio} | "
-                     f"{'PASS' if result.passed else result.status} | {runner._headline(result)} |")
+                     f"{'PASS' if result.passed else result.status} | {run_report.headline(result)} |")
         print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     (paths.artifacts_dir("benchmarks") / f"{stamp}.md").write_text(text)

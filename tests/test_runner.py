@@ -2,7 +2,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from workshop_utils import runner
+from workshop_utils import run_report, runner
 
 
 def _notebook(folder, name, *sources, tags=()):
@@ -47,4 +47,4 @@ def test_runner_only_filter_and_success_exit(tmp_path, monkeypatch):
 def test_headline_shows_target_and_standins():
     result = runner.Result("02", metrics=[{"metric": "test_accuracy", "value": 0.9, "target": 0.88,
                                            "direction": "min", "passed": True, "standins": ["fashion_mnist"]}])
-    assert runner._headline(result) == "test_accuracy 0.9000 (target >= 0.88: met) [stand-in data]"
+    assert run_report.headline(result) == "test_accuracy 0.9000 (target >= 0.88: met) [stand-in data]"

@@ -9,12 +9,15 @@ every random generator and prints one line about the environment. The modules:
 * ``plotting``      - learning curves, image grids, confusion matrix, forecasts
 * ``checks``        - self-checks of measured figures against targets
 * ``architecture``  - a compact table of a model's layers, activations and parameters
-* ``report``        - the environment report
-* ``runner``        - the main job: run every notebook headless and write a report
+* ``environment``   - the environment report (versions, devices, graphviz, datasets)
+* ``runner``        - the main job: run every notebook headless
+* ``run_report``    - the main job's report (Markdown and HTML)
 """
-import os
+from . import startup
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # hide TensorFlow's C++ start-up chatter
+# Load Keras now, with TensorFlow's C++ start-up log kept out of the notebook (see startup.py): that is
+# why notebooks import workshop_utils before keras.
+startup.start_backend()
 
 from . import architecture, checks, config, datasets, paths, plotting, preprocessing  # noqa: E402
 from .architecture import print_architecture  # noqa: E402
@@ -22,7 +25,7 @@ from .checks import check_metric  # noqa: E402
 from .config import get_profile, notebook_settings  # noqa: E402
 
 __all__ = ["setup", "check_metric", "print_architecture", "get_profile", "notebook_settings",
-           "architecture", "checks", "config", "datasets", "paths", "plotting", "preprocessing"]
+           "architecture", "checks", "config", "datasets", "paths", "plotting", "preprocessing", "startup"]
 
 
 def setup(notebook, verbose=True):
@@ -37,12 +40,14 @@ def setup(notebook, verbose=True):
     """
     import keras
 
-    from . import report
+    from . import environment
 
     cfg = notebook_settings(notebook)
     keras.utils.set_random_seed(cfg.seed)
     metrics_file = checks._metrics_file(notebook)
     metrics_file.unlink(missing_ok=True)  # a fresh run starts with no recorded figures
     if verbose:
-        print(report.one_line_summary(cfg))
+        print(environment.one_line_summary(cfg))
+        for note in startup.startup_warnings():
+            print(f"WARNING: {note}")
     return cfg

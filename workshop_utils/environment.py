@@ -53,6 +53,13 @@ def graphviz_status():
     return f"ok ({out or dot})"
 
 
+def _startup_status():
+    from . import startup
+
+    notes = startup.startup_warnings()
+    return "clean" if not notes else f"{len(notes)} problem(s): print workshop_utils.startup.startup_warnings()"
+
+
 def environment_report():
     """Return the environment as an ordered dict of name -> description."""
     import keras
@@ -65,6 +72,7 @@ def environment_report():
         "backend": keras.backend.backend(),
         "devices": ", ".join(devices()),
         "plot_model": graphviz_status(),
+        "start-up": _startup_status(),
         "profile": config.get_profile(),
         "data cache": str(paths.data_cache_dir()),
         "data mirror": str(paths.data_mirror_dir() or "not set (WORKSHOP_DATA_MIRROR)"),
