@@ -15,10 +15,10 @@ def _write_npz(path, n_train=20, n_test=10):
              y_test=np.arange(n_test, dtype=np.uint8) % 10)
 
 
-def _mnist_mirror(folder, with_checksum=True):
+def _mnist_mirror(folder, with_checksum=True, n_train=20):
     """Write a small mnist.npz into a mirror folder, with its SHA256SUMS line unless told otherwise."""
     folder.mkdir(parents=True, exist_ok=True)
-    _write_npz(folder / "mnist.npz")
+    _write_npz(folder / "mnist.npz", n_train=n_train)
     if with_checksum:
         digest = hashlib.sha256((folder / "mnist.npz").read_bytes()).hexdigest()
         (folder / "SHA256SUMS").write_text(f"{digest}  mnist.npz\n")
@@ -148,7 +148,7 @@ def test_workshop_profile_never_falls_back(isolated):
 def test_nigeria_and_imdb_standins(isolated, monkeypatch):
     monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
     frame = datasets.load_nigeria_power()
-    assert list(frame.columns) == ["Month", "consumption"] and len(frame) == 124
+    assert list(frame.columns) == ["Month", "consumption"] and len(frame) == 123
     root = datasets.load_imdb_reviews()
     assert sorted(p.name for p in (root / "train").iterdir()) == ["neg", "pos"]
 
@@ -178,3 +178,54 @@ def test_availability(isolated, monkeypatch):
     assert datasets.availability("mnist") == "missing"
     monkeypatch.delenv("WORKSHOP_OFFLINE")
     assert datasets.availability("mnist") == "download"
+
+
+def _imdb_mirror(folder, per_folder=2):
+    """Write a small aclImdb archive and its SHA256SUMS line into a mirror folder."""
+    import tarfile
+
+    source = folder / "src" / "aclImdb"
+    for split in ("train", "test"):
+        for label in ("pos", "neg"):
+            (source / split / label).mkdir(parents=True)
+            for i in range(per_folder):
+                (source / split / label / f"{i}_{8 if label == 'pos' else 2}.txt").write_text(f"{label} {i}")
+    with tarfile.open(folder / "imdb_reviews.tar.gz", "w:gz") as tar:
+        tar.add(source, arcname="aclImdb")
+    digest = hashlib.sha256((folder / "imdb_reviews.tar.gz").read_bytes()).hexdigest()
+    with open(folder / "SHA256SUMS", "a") as sums:
+        sums.write(f"{digest}  imdb_reviews.tar.gz\n")
+    return folder
+
+
+CHILD = """
+import sys, time
+from workshop_utils import datasets
+time.sleep(max(0.0, float(sys.argv[1]) - time.time()))  # all children start loading at the same moment
+(x_train, _), _ = datasets.load_mnist()
+root = datasets.load_imdb_reviews()
+print(x_train.shape, len(list((root / "train" / "pos").iterdir())))
+"""
+
+
+def test_several_processes_fill_an_empty_cache_at_once(isolated, monkeypatch):
+    """Two notebooks started together, or `make run` beside an open notebook: nobody sees a half-written file."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    # Big enough that copying and unpacking take a while, so that the processes overlap.
+    mirror = _imdb_mirror(_mnist_mirror(isolated / "mirror", n_train=50000), per_folder=1000)
+    monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
+    start_at = str(time.time() + 15)  # after every child has imported Keras
+    children = [subprocess.Popen([sys.executable, "-c", CHILD, start_at], env=dict(os.environ),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outcomes = [child.communicate(timeout=300) + (child.returncode,) for child in children]
+    for out, err, code in outcomes:
+        assert code == 0, err
+        assert out.strip() == "(50000, 28, 28) 1000", (out, err)
+    cache = isolated / "cache"
+    leftovers = [p.name for p in cache.iterdir() if p.name.endswith((".partial", ".old"))]
+    assert leftovers == [], "temporary files must not stay behind"
+    assert (cache / "mnist.npz").is_file() and (cache / "imdb_reviews" / ".unpacked-from").is_file()

@@ -15,14 +15,21 @@ names the dataset, where it looked and what to do.
 Instructors prepare a classroom mirror with ``python -m workshop_utils.datasets --mirror DIR``.
 """
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
 import socket
 import sys
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: no file locks; unique temporary names and atomic renames still apply
+    fcntl = None
 
 import numpy as np
 
@@ -113,13 +120,44 @@ def _cached_copy(info, notes):
     return None
 
 
+@contextlib.contextmanager
+def _cache_lock(name):
+    """Hold an exclusive lock on one cache entry, so that processes filling the cache take turns."""
+    if fcntl is None:
+        yield
+        return
+    with open(paths.data_cache_dir() / f".{name}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _unique_temp(folder, name):
+    """Return a new, empty temporary file next to the final file (this writer's alone)."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
+    os.close(fd)
+    return Path(tmp)
+
+
+def _write_atomically(dest, write):
+    """Write a file through a temporary name of this writer's own, then rename it into place in one step."""
+    tmp = _unique_temp(dest.parent, dest.name)
+    try:
+        write(tmp)
+        tmp.replace(dest)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dest
+
+
 def _store_in_cache(src, info, checksum):
-    """Copy a verified file into the cache with its checksum beside it."""
+    """Copy a verified file into the cache with its checksum beside it (readers never see half a file)."""
     dest = paths.data_cache_dir() / info.file
-    tmp = dest.with_name(dest.name + ".partial")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dest)
-    dest.with_name(dest.name + ".sha256").write_text(checksum + "\n")
+    _write_atomically(dest, lambda tmp: shutil.copyfile(src, tmp))
+    stamp = dest.with_name(dest.name + ".sha256")
+    _write_atomically(stamp, lambda tmp: tmp.write_text(checksum + "\n"))
     return dest
 
 
@@ -152,8 +190,9 @@ def _download_arrays(info):
     loader = {"mnist": keras.datasets.mnist, "fashion_mnist": keras.datasets.fashion_mnist,
               "cifar10": keras.datasets.cifar10}[info.name]
     (x_train, y_train), (x_test, y_test) = loader.load_data()
-    dest = paths.data_cache_dir() / (info.file + ".partial.npz")
-    np.savez_compressed(dest, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    dest = _unique_temp(paths.data_cache_dir(), info.file)
+    with open(dest, "wb") as handle:
+        np.savez_compressed(handle, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
     return dest
 
 
@@ -181,14 +220,15 @@ def _download(info, notes):
         return None
     finally:
         socket.setdefaulttimeout(old_timeout)
-    checksum = sha256_of(src)
-    if info.sha256 and checksum != info.sha256:
-        notes.append(f"download from {info.source}: checksum mismatch")
-        return None
-    dest = _store_in_cache(src, info, checksum)
-    if src.name.endswith(".partial.npz"):
-        src.unlink()
-    return dest
+    try:
+        checksum = sha256_of(src)
+        if info.sha256 and checksum != info.sha256:
+            notes.append(f"download from {info.source}: checksum mismatch")
+            return None
+        return _store_in_cache(src, info, checksum)
+    finally:
+        if src.name.endswith(".partial"):  # the arrays' temporary file
+            src.unlink(missing_ok=True)
 
 
 def dataset_path(name, allow_download=True):
@@ -206,9 +246,10 @@ def dataset_path(name, allow_download=True):
         raise ValueError(f"Unknown dataset {name!r}. Known: {', '.join(DATASETS)}.")
     info = DATASETS[name]
     notes = []
-    path = _cached_copy(info, notes) or _from_mirror(info, notes)
-    if path is None and allow_download:
-        path = _download(info, notes)
+    with _cache_lock(info.name):  # another process may be filling the same cache entry right now
+        path = _cached_copy(info, notes) or _from_mirror(info, notes)
+        if path is None and allow_download:
+            path = _download(info, notes)
     if path is None:
         raise DatasetUnavailable(_unavailable_message(info, notes))
     return path
@@ -272,7 +313,8 @@ def load_nigeria_power():
         path = dataset_path("nigeria_power")
     except DatasetUnavailable as exc:
         _use_standin("nigeria_power", exc)
-        path = standins.nigeria_csv(paths.artifacts_dir("standins"))
+        with _cache_lock("standins"):
+            path = standins.nigeria_csv(paths.artifacts_dir("standins"))
     frame = pd.read_csv(path, dtype={"Month": str})
     frame = frame.dropna()  # the file ends with a footer line that is not data
     frame = frame.rename(columns={"Nigeria power consumption": "consumption"})
@@ -286,16 +328,27 @@ def load_imdb_reviews():
         archive = dataset_path("imdb_reviews")
     except DatasetUnavailable as exc:
         _use_standin("imdb_reviews", exc)
-        return standins.imdb_folder(paths.artifacts_dir("standins"))
-    target = paths.data_cache_dir() / "imdb_reviews"
+        with _cache_lock("standins"):
+            return standins.imdb_folder(paths.artifacts_dir("standins"))
+    cache = paths.data_cache_dir()
+    target = cache / "imdb_reviews"
     done = target / ".unpacked-from"
     checksum = (archive.parent / (archive.name + ".sha256")).read_text().strip()
-    if not (done.is_file() and done.read_text() == checksum):
-        shutil.rmtree(target, ignore_errors=True)
-        with tarfile.open(archive) as tar:
-            members = [m for m in tar.getmembers() if "/unsup" not in m.name]
-            tar.extractall(target, members=members, filter="data")
-        done.write_text(checksum)
+    with _cache_lock("imdb_reviews-unpacked"):  # one process unpacks; the others wait, then reuse it
+        if not (done.is_file() and done.read_text() == checksum):
+            fresh = Path(tempfile.mkdtemp(dir=cache, prefix=".imdb_reviews.", suffix=".partial"))
+            try:
+                with tarfile.open(archive) as tar:
+                    members = [m for m in tar.getmembers() if "/unsup" not in m.name]
+                    tar.extractall(fresh, members=members, filter="data")
+                (fresh / ".unpacked-from").write_text(checksum)
+                if target.exists():  # an old or broken copy: move it aside in one step, then delete it
+                    old = Path(tempfile.mkdtemp(dir=cache, prefix=".imdb_reviews.", suffix=".old"))
+                    target.replace(old / "imdb_reviews")
+                    shutil.rmtree(old, ignore_errors=True)
+                fresh.replace(target)
+            finally:
+                shutil.rmtree(fresh, ignore_errors=True)
     return target / "aclImdb"
 
 

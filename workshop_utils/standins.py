@@ -3,6 +3,9 @@
 They have the real datasets' shapes, dtypes and number of classes, and are learnable (each class
 has its own pattern), so a smoke run exercises every cell. Their figures mean nothing.
 """
+import os
+import tempfile
+
 import numpy as np
 
 SPECS = {
@@ -30,15 +33,18 @@ def image_arrays(name, num_classes=10, seed=0):
 
 
 def nigeria_csv(folder, seed=0):
-    """Write a synthetic monthly series in the Nigeria CSV format (124 values plus footer); return its path."""
+    """Write a synthetic monthly series in the Nigeria CSV format (123 values, like the real file, plus footer); return its path."""
     rng = np.random.default_rng(seed)
-    months = np.arange(124)
-    values = 60000 + 1300 * months + 8000 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 3000, 124)
+    months = np.arange(123)
+    values = 60000 + 1300 * months + 8000 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 3000, 123)
     lines = ['"Month","Nigeria power consumption"']
     lines += [f'"{m // 12 + 1}-{m % 12 + 1:02d}",{int(v)}' for m, v in zip(months, values)]
     lines += ["", "Nigeria power consumption", ""]
     path = folder / "nigeria-power-consumption-standin.csv"
-    path.write_text("\n".join(lines))
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".partial")  # another process may read it meanwhile
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join(lines))
+    os.replace(tmp, path)
     return path
 
 
@@ -49,6 +55,9 @@ def imdb_folder(folder, per_class=100, seed=0):
              "neg": ["awful", "boring", "dull", "terrible", "weak", "clumsy"]}
     filler = ["the", "film", "plot", "actor", "story", "scene", "was", "and", "a", "very"]
     root = folder / "aclImdb"
+    done = root / ".complete"
+    if done.is_file():  # written before, by this process or another
+        return root
     for split in ("train", "test"):
         for label in ("pos", "neg"):
             target = root / split / label
@@ -57,4 +66,5 @@ def imdb_folder(folder, per_class=100, seed=0):
                 text = " ".join(rng.choice(filler + words[label] * 2, size=30))
                 rating = 8 if label == "pos" else 2
                 (target / f"{i}_{rating}.txt").write_text(text)
+    done.write_text("ok\n")
     return root
