@@ -55,8 +55,11 @@ test-backend:
 	.venv-$(BACKEND)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest $(BACKEND_AGNOSTIC)
 
+# Learners work on their own copies in my_notebooks/ (git-ignored): the course copies in notebooks/ stay
+# clean for `make test`, and a `git pull` never collides with a learner's edits.
 lab: setup
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	@$(PY) tools/nbtool.py workspace notebooks my_notebooks
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=my_notebooks
 
 fetch-data: setup
 	$(PY) -m workshop_utils.datasets
@@ -65,8 +68,9 @@ fetch-data: setup
 mirror: setup
 	$(PY) -m workshop_utils.datasets --mirror $(DIR)
 
+# Re-store notebooks after changing them (all, or NB="02 05").
 refresh-notebooks: setup
-	$(PY) tools/nbtool.py refresh notebooks/*.ipynb
+	$(PY) tools/nbtool.py refresh $(if $(NB),$(foreach n,$(NB),notebooks/$(n)_*.ipynb),notebooks/*.ipynb)
 
 bench: setup
 	$(PY) benchmarks/run_benchmarks.py

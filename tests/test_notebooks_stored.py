@@ -26,7 +26,31 @@ def test_notebooks_exist_and_are_numbered():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_stored_form(path):
-    assert nbtool.problems(path) == []
+    message = nbtool.verdict(path)
+    if message:
+        pytest.fail(message, pytrace=False)
+
+
+def test_a_notebook_run_in_jupyter_gets_one_readable_line(tmp_path):
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not nbtool.is_checked(cell):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="learner's output\n")]
+            cell.execution_count = 7
+    ran = tmp_path / NOTEBOOKS[0].name
+    nbformat.write(nb, ran)
+    message = nbtool.verdict(ran)
+    assert message.startswith(f"notebooks/{ran.name} holds outputs saved from a run (cell ")
+    assert f"git checkout -- notebooks/{ran.name}" in message and "\n" not in message
+    assert nbtool.verdict(NOTEBOOKS[0]) is None
+
+
+def test_workspace_copies_without_overwriting(tmp_path):
+    mine = tmp_path / "my_notebooks"
+    assert nbtool.workspace(ROOT / "notebooks", mine) == [p.name for p in NOTEBOOKS if p.name[0].isdigit()]
+    (mine / NOTEBOOKS[0].name).write_text("my edits")
+    assert nbtool.workspace(ROOT / "notebooks", mine) == []
+    assert (mine / NOTEBOOKS[0].name).read_text() == "my edits"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -12,8 +12,10 @@ Usage (from the project root, inside the virtual environment):
     python tools/nbtool.py refresh notebooks/02_*.ipynb   # execute in the smoke profile, keep checked outputs
     python tools/nbtool.py format notebooks/*.ipynb        # rewrite in canonical form (no execution)
     python tools/nbtool.py check notebooks/*.ipynb         # exit 1 if any notebook breaks the policy
+    python tools/nbtool.py workspace notebooks my_notebooks  # copies for a learner (make lab)
 """
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -80,17 +82,53 @@ def problems(path):
     return found
 
 
+def verdict(path):
+    """Return one readable line on what is wrong with a stored notebook and the command that fixes it (None if fine)."""
+    found = problems(path)
+    if not found:
+        return None
+    path = Path(path)
+    name = f"notebooks/{path.name}"
+    number = path.name.split("_")[0]
+    ran = [p.split(":")[0] for p in found if "untagged cell has stored outputs" in p]
+    if ran:
+        return (f"{name} holds outputs saved from a run ({', '.join(ran[:5])}{', ...' if len(ran) > 5 else ''}). "
+                f"If you ran it in Jupyter, restore the course copy with `git checkout -- {name}` (this drops "
+                f"your edits; `make lab` opens copies in my_notebooks/ so that this does not happen). If you "
+                f"changed it on purpose, store it with `make refresh-notebooks NB={number}`.")
+    return (f"{name} is not in the stored form ({'; '.join(found)}). "
+            f"Store it with `make refresh-notebooks NB={number}`.")
+
+
+def workspace(source_dir, target_dir):
+    """Copy the course notebooks that are not there yet into a learner's folder; never overwrite one."""
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for source in sorted(Path(source_dir).glob("[0-9]*.ipynb")):
+        target = target_dir / source.name
+        if not target.exists():
+            target.write_text(source.read_text())
+            copied.append(source.name)
+    return copied
+
+
 def refresh(path):
     """Execute a notebook in the smoke profile and store it with its checked outputs."""
     from workshop_utils.runner import execute_notebook
 
     nb = nbformat.read(path, as_version=4)
     os.environ["WORKSHOP_PROFILE"] = "smoke"
-    execute_notebook(nb, Path(path).parent)
+    execute_notebook(nb, Path(path).parent, stderr=subprocess.DEVNULL)  # not the kernel's own log lines
     Path(path).write_text(dumps(canonical(nb)))
 
 
 def main(argv):
+    if argv[:1] == ["workspace"] and len(argv) == 3:
+        copied = workspace(argv[1], argv[2])
+        print(f"Your notebooks are in {argv[2]}/ (git ignores it; {len(copied)} new copies). "
+              f"The course copies in {argv[1]}/ stay as they are.")
+        return 0
     if len(argv) < 2 or argv[0] not in ("refresh", "format", "check"):
         print(__doc__)
         return 2
