@@ -48,3 +48,16 @@ def test_headline_shows_target_and_standins():
     result = runner.Result("02", metrics=[{"metric": "test_accuracy", "value": 0.9, "target": 0.88,
                                            "direction": "min", "passed": True, "standins": ["fashion_mnist"]}])
     assert run_report.headline(result) == "test_accuracy 0.9000 (target >= 0.88: met) [stand-in data]"
+
+
+def test_report_lists_cells_that_wrote_to_stderr_and_every_figure(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(tmp_path / "artifacts"))
+    books = tmp_path / "notebooks"
+    books.mkdir()
+    _notebook(books, "01_noisy", "print('fine')", "import sys; sys.stderr.write('oops\\n')")
+    assert runner.main(["--notebooks-dir", str(books), "--profile", "smoke"]) == 0
+    report = (tmp_path / "artifacts" / "runs" / "latest" / "report.md").read_text()
+    assert "## Cells that wrote to standard error" in report and "- 01_noisy: cells 2" in report
+    result = runner.Result("x", metrics=[{"metric": "a", "value": 0.5, "target": 0.4, "direction": "min",
+                                          "passed": True}, {"metric": "b_train_seconds", "value": 3.0}])
+    assert run_report.figure(result.metrics[1]) == "b_train_seconds 3.0000"

@@ -12,7 +12,11 @@ def headline(result):
     """Format the first recorded metric as 'value vs target'."""
     if not result.metrics:
         return "-"
-    m = result.metrics[0]
+    return figure(result.metrics[0])
+
+
+def figure(m):
+    """Format one recorded metric: name, value and, where it has one, its target and whether it was met."""
     relation = ">=" if m.get("direction") == "min" else "<="
     text = f"{m['metric']} {m['value']:.4f}"
     if m.get("target") is not None:
@@ -39,6 +43,14 @@ def write_report(results, run_dir, profile, backend, device):
     md = [f"# Run report ({stamp})", "", summary, "",
           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(row) + " |" for row in rows]
+    checked = [r for r in results if r.metrics]
+    if checked:
+        md += ["", "## Every figure the notebooks recorded", ""]
+        md += [f"- {r.notebook}: " + "; ".join(figure(m) for m in r.metrics) for r in checked]
+    noisy = [r for r in results if r.stderr_cells]
+    if noisy:
+        md += ["", "## Cells that wrote to standard error (a learner sees a red block)", ""]
+        md += [f"- {r.notebook}: cells {', '.join(map(str, r.stderr_cells))}" for r in noisy]
     if failed:
         md += ["", "## What did not pass, and how to fix it", ""]
         for r in failed:

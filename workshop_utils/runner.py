@@ -36,6 +36,7 @@ class Result:
     fix: str = ""
     metrics: list = field(default_factory=list)
     executed: str = ""
+    stderr_cells: list = field(default_factory=list)  # numbers of the code cells that wrote to stderr
 
     @property
     def passed(self):
@@ -104,6 +105,9 @@ def run_notebook(path, run_dir, profile, timeout):
             result.status, result.why, result.fix = _classify(exc, executed)
     result.seconds = time.perf_counter() - start
     nbformat.write(nb, executed)
+    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
+    result.stderr_cells = [number for number, cell in enumerate(code_cells, start=1)
+                           if any(o.get("name") == "stderr" and o.get("text", "").strip() for o in cell.outputs)]
     try:
         body, _ = HTMLExporter().from_notebook_node(nb)
         executed.with_suffix(".html").write_text(body)
