@@ -32,6 +32,22 @@ def pytest_configure(config):
         nbval.kernel.start_new_kernel._like_jupyterlab = True
 
 
+def pytest_collection_modifyitems(config, items):
+    """Skip, with the reason, the notebooks about TensorFlow-only features under another Keras backend."""
+    notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
+    if not notebooks:
+        return
+    import workshop_utils  # first: it loads Keras without TensorFlow's start-up log
+    import keras
+    from workshop_utils import config as course
+
+    backend = keras.backend.backend()
+    for item in items:
+        reason = item.path.suffix == ".ipynb" and course.skip_reason(item.path.stem, backend)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
 def stderr_of(outputs):
     """Return what a cell's outputs wrote to standard error (empty string if nothing)."""
     return "".join(o.get("text", "") for o in outputs or [] if o.get("name") == "stderr")

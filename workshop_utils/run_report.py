@@ -37,9 +37,11 @@ def write_report(results, run_dir, profile, backend, device):
     header = ["notebook", "profile", "backend", "device", "wall time", "result", "headline figure"]
     rows = [[r.notebook, profile, backend, device, f"{r.seconds:.0f} s",
              "PASS" if r.passed else r.status.upper(), headline(r)] for r in results]
-    failed = [r for r in results if not r.passed]
-    summary = (f"{len(results) - len(failed)} of {len(results)} notebooks passed; "
-               f"total {sum(r.seconds for r in results):.0f} s.")
+    failed = [r for r in results if not r.ok]
+    skipped = [r for r in results if r.status == "skipped"]
+    summary = (f"{len(results) - len(failed) - len(skipped)} of {len(results)} notebooks passed"
+               + (f", {len(skipped)} skipped" if skipped else "")
+               + f"; total {sum(r.seconds for r in results):.0f} s.")
     md = [f"# Run report ({stamp})", "", summary, "",
           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(row) + " |" for row in rows]
@@ -48,6 +50,8 @@ def write_report(results, run_dir, profile, backend, device):
         md += ["", "## Every figure the notebooks recorded", ""]
         md += [f"- {r.notebook}: " + "; ".join(figure(m) for m in r.metrics) for r in checked]
     noisy = [r for r in results if r.stderr_cells]
+    if skipped:
+        md += ["", "## Skipped", ""] + [f"- {r.notebook}: {r.why}" for r in skipped]
     if noisy:
         md += ["", "## Cells that wrote to standard error (a learner sees a red block)", ""]
         md += [f"- {r.notebook}: cells {', '.join(map(str, r.stderr_cells))}" for r in noisy]
@@ -65,7 +69,7 @@ def write_report(results, run_dir, profile, backend, device):
     table = [f"<tr>{cells(header, 'th')}</tr>"]
     for r, row in zip(results, rows):
         link = f'<a href="{html.escape(Path(r.executed).with_suffix(".html").name)}">{html.escape(r.notebook)}</a>'
-        color = "#e6f4ea" if r.passed else "#fce8e6"
+        color = "#e6f4ea" if r.passed else "#f1f3f4" if r.ok else "#fce8e6"
         table.append(f'<tr style="background:{color}"><td>{link}</td>{cells(row[1:], "td")}</tr>')
     problems = "".join(
         f"<h3>{html.escape(r.notebook)}: {html.escape(r.status)}</h3><p><b>Why:</b></p>"

@@ -30,7 +30,7 @@ class Result:
     """The outcome of one notebook."""
 
     notebook: str
-    status: str = "passed"     # passed | failed | dataset unavailable | self-check failed | timed out
+    status: str = "passed"  # passed | skipped | failed | dataset unavailable | self-check failed | timed out
     seconds: float = 0.0
     why: str = ""
     fix: str = ""
@@ -41,6 +41,11 @@ class Result:
     @property
     def passed(self):
         return self.status == "passed"
+
+    @property
+    def ok(self):
+        """Passed, or skipped for a stated reason (a TensorFlow-only notebook under another backend)."""
+        return self.status in ("passed", "skipped")
 
 
 def _classify(exc, executed_path):
@@ -154,7 +159,9 @@ def main(argv=None):
     results = []
     for path in notebooks:
         print(f"- {path.stem} ...", end=" ", flush=True)
-        result = run_notebook(path, run_dir, profile, args.timeout)
+        reason = config.skip_reason(path.stem, backend)
+        result = Result(path.stem, status="skipped", why=reason) if reason else \
+            run_notebook(path, run_dir, profile, args.timeout)
         results.append(result)
         print(f"{'PASS' if result.passed else result.status.upper()} in {result.seconds:.0f} s"
               + (f": {result.why.splitlines()[0]}" if result.why else ""), flush=True)
@@ -166,7 +173,7 @@ def main(argv=None):
     print()
     print(text)
     print(f"Report: {run_dir / 'report.html'} (also artifacts/runs/latest/)")
-    return 0 if all(r.passed for r in results) else 1
+    return 0 if all(r.ok for r in results) else 1
 
 
 if __name__ == "__main__":
