@@ -50,7 +50,7 @@ test-torch:
 test-backend:
 	@test -x .venv-$(BACKEND)/bin/python || $(PYTHON) -m venv .venv-$(BACKEND)
 	.venv-$(BACKEND)/bin/python -m pip install --quiet -c constraints.txt "$(BACKEND_PACKAGE_$(BACKEND))" keras \
-	  keras-tuner numpy pandas matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest
+	  keras-tuner six numpy pandas matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest
 	.venv-$(BACKEND)/bin/python -m pip install --quiet --no-deps -e .
 	.venv-$(BACKEND)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest -rs notebooks
