@@ -51,7 +51,7 @@ def main(argv=None):
         lines += [f"Yardstick (keras.io Simple MNIST convnet, training time to 99 % test accuracy): {peer:.1f} s", ""]
     lines += ["| notebook | wall time | x yardstick | result | headline figure |", "|---|---|---|---|---|"]
     notebooks = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
-    timed = []  # (what, seconds, accuracy): training times that notebooks recorded, for the ratio below
+    timed = []  # (what, seconds, headline figure): training times that notebooks recorded, for the ratio below
     for path in notebooks:
         if args.only and not any(path.name.startswith(p) for p in args.only):
             continue
@@ -64,9 +64,9 @@ def main(argv=None):
         for metric, seconds in figures.items():
             if metric.endswith("_train_seconds"):
                 model = metric[: -len("_train_seconds")]
-                timed.append((f"{result.notebook}: {model}", seconds, figures.get(f"{model}_test_accuracy")))
-    for what, seconds, accuracy in timed:
-        reached = f", test accuracy {accuracy:.4f}" if accuracy is not None else ""
+                timed.append((f"{result.notebook}: {model}", seconds, run_report.headline(result)))
+    for what, seconds, figure in timed:
+        reached = f" ({figure})"
         ratio = f" = {seconds / peer:.2f} x the yardstick's time to 99 %" if peer else ""
         lines += ["", f"Training time of {what}: {seconds:.1f} s{ratio}{reached}."]
     text = "\n".join(lines) + "\n"

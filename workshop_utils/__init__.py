@@ -9,6 +9,11 @@ every random generator and prints one line about the environment. The modules:
 * ``plotting``      - learning curves, image grids, confusion matrix, forecasts
 * ``checks``        - self-checks of measured figures against targets
 * ``architecture``  - a compact table of a model's layers, activations and parameters
+* ``drawing``       - ``plot_model`` pictures, or one line on what to install
+* ``backends``      - a clear stop when a notebook needs one Keras backend
+* ``tuning``        - Hyperband's plan and a plot of a tuner's trials (notebook 11)
+* ``reference``     - figures recorded on the course's own runs (e.g. GPU timings)
+* ``startup``       - loading Keras without TensorFlow's start-up log
 * ``environment``   - the environment report (versions, devices, graphviz, datasets)
 * ``runner``        - the main job: run every notebook headless
 * ``run_report``    - the main job's report (Markdown and HTML)

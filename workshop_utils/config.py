@@ -20,6 +20,8 @@ SEED = 42
 TENSORFLOW_ONLY = {
     "03_tf_data_pipelines": "tf.data input pipelines are a TensorFlow feature",
     "04_tensorboard": "the TensorBoard callback's histograms and graph need TensorFlow",
+    "09_text_classification": "string tensors, tf.data and a model whose input is a string",
+    "10_custom_training": "its train_step uses tf.GradientTape (the JAX and PyTorch versions are shown as text)",
 }
 
 
@@ -69,6 +71,79 @@ SETTINGS = {
         "full": {"train_size": None, "test_size": None, "validation_size": 10000, "epochs": 10,
                  "max_epochs": 30, "patience": 3},
     },
+    "06_convolutional_networks": {
+        # mnist_model: "lean" (pools after each convolution, a third of the keras.io convnet's
+        # work per image) or "original" (the old course's Conv 6x6 net, about 7x slower on a CPU).
+        # cifar_model: "lean" (3x3 kernels, 16-32 filters) or "original" (the Krizhevsky-like net,
+        # about 35x the work per image).
+        "common": {"mnist_batch_size": 128, "mnist_learning_rate": 3e-3, "cifar_batch_size": 100},
+        "smoke": {"mnist_model": "lean", "mnist_train_size": 3000, "mnist_test_size": 1000,
+                  "mnist_epochs": 1, "cifar_model": "lean", "cifar_train_size": 200, "cifar_validation_size": 100,
+                  "cifar_test_size": 200, "cifar_epochs": 1},
+        "workshop": {"mnist_model": "lean", "mnist_train_size": None, "mnist_test_size": None,
+                     "mnist_epochs": 4, "cifar_model": "lean", "cifar_train_size": 6000,
+                     "cifar_validation_size": 500, "cifar_test_size": None, "cifar_epochs": 3},
+        "full": {"mnist_model": "original", "mnist_train_size": None, "mnist_test_size": None,
+                 "mnist_epochs": 15, "mnist_learning_rate": 2e-3, "cifar_model": "original", "cifar_train_size": 45000,
+                 "cifar_validation_size": 5000, "cifar_test_size": None, "cifar_epochs": 40},
+    },
+    "07_recurrent_networks": {
+        "common": {"window": 20, "horizon": 6, "test_fraction": 0.2, "batch_size": 16,
+                   "learning_rate": 1e-3},
+        "smoke": {"epochs": 1},
+        "workshop": {"epochs": 100},
+        "full": {"epochs": 300},
+    },
+    "08_functional_api": {
+        "common": {"batch_size": 128},
+        "smoke": {"train_size": 3000, "test_size": 1000, "validation_size": 500, "epochs": 2},
+        "workshop": {"train_size": None, "test_size": None, "validation_size": 6000, "epochs": 5},
+        "full": {"train_size": None, "test_size": None, "validation_size": 6000, "epochs": 10},
+    },
+    "09_text_classification": {
+        # Sizes are numbers of reviews; smoke's fit the stand-in folder (160 train, 40 validation,
+        # 200 test reviews), so the checked outputs are the same with and without the real data.
+        "common": {"batch_size": 64, "validation_fraction": 0.2, "embedding_dim": 32,
+                   "sequence_learning_rate": 3e-3, "patience": 1, "timing_warmup_steps": 5},
+        "smoke": {"train_size": 160, "validation_size": 32, "test_size": 192, "batch_size": 32,
+                  "max_tokens": 1000, "sequence_length": 100, "epochs": 3, "sequence_epochs": 3,
+                  "timing_steps": 5, "timing_warmup_steps": 2},
+        "workshop": {"train_size": None, "validation_size": None, "test_size": None,
+                     "max_tokens": 10000, "sequence_length": 250, "epochs": 2, "sequence_epochs": 6,
+                     "timing_steps": 30},
+        "full": {"train_size": None, "validation_size": None, "test_size": None, "max_tokens": 20000,
+                 "sequence_length": 400, "epochs": 6, "sequence_epochs": 15, "patience": 2,
+                 "timing_steps": 200},
+    },
+    "10_custom_training": {
+        "common": {"batch_size": 128, "hidden_units": 256, "learning_rate": 1e-3, "print_steps": 2},
+        "smoke": {"train_size": 3000, "validation_size": 500, "test_size": 1000, "epochs": 1,
+                  "callback_epochs": 2, "stop_at_val_acc": 0.5, "timing_steps": 5},
+        "workshop": {"train_size": 25000, "validation_size": 5000, "test_size": None, "epochs": 5,
+                     "callback_epochs": 6, "stop_at_val_acc": 0.955, "timing_steps": 50},
+        "full": {"train_size": None, "validation_size": 10000, "test_size": None, "epochs": 10,
+                 "callback_epochs": 15, "stop_at_val_acc": 0.975, "timing_steps": 200},
+    },
+    "11_hyperparameter_tuning": {
+        # train_size: the subset of the training split that the search sees, validation included.
+        # Hyperband's trials per profile: smoke 2 (max_epochs 2, factor 3), workshop 15, full 30.
+        "common": {"batch_size": 128, "hyperband_iterations": 1},
+        "smoke": {"train_size": 3000, "validation_size": 500, "test_size": 1000,
+                  "max_epochs": 2, "factor": 3, "epochs": 1},
+        "workshop": {"train_size": 20000, "validation_size": 5000, "test_size": None,
+                     "max_epochs": 4, "factor": 2, "epochs": 4},
+        "full": {"train_size": None, "validation_size": 10000, "test_size": None,
+                 "max_epochs": 10, "factor": 3, "epochs": 10},
+    },
+    "12_gpus_and_distribution": {
+        # timing_size is the same in workshop and full, so that live epoch times compare with the
+        # recorded ones in data/reference/gpu_timings.json; batch_size is per replica.
+        "common": {"batch_size": 128, "timing_size": 4000, "mixed_demo_size": 256},
+        "smoke": {"train_size": 2000, "test_size": 500, "epochs": 2, "timing_size": 500,
+                  "mixed_demo_size": 128, "worker_size": 500},
+        "workshop": {"train_size": 12000, "test_size": None, "epochs": 3, "worker_size": 2000},
+        "full": {"train_size": None, "test_size": None, "epochs": 10, "worker_size": 12000},
+    },
 }
 
 # Self-check targets: metric -> direction ("min" means the measured figure must be at least the
@@ -92,6 +167,36 @@ TARGETS = {
     },
     "05_checkpoints_and_saving": {
         "test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.975, "full": 0.978}),
+    },
+    "06_convolutional_networks": {
+        "mnist_test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.99, "full": 0.993}),
+        # workshop: the lean CIFAR-10 net, 6,000 images, 3 epochs: 0.42 measured on a 2-core CPU.
+        # full: the original net; a guess until the GPU reference run measures it.
+        "cifar10_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.33, "full": 0.75}),
+    },
+    "07_recurrent_networks": {
+        # best model's test RMSE / naive last-value RMSE: must beat the naive forecast (below 1)
+        "best_rmse_vs_naive": ("max", {"smoke": 5.0, "workshop": 1.0, "full": 1.0}),
+    },
+    "08_functional_api": {
+        "digit_test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.96, "full": 0.965}),
+        "even_test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.965, "full": 0.97}),
+    },
+    "09_text_classification": {
+        # Measured on a 2-core CPU: workshop 0.892 / 0.871 (119 s), full 0.894 / 0.883 (271 s).
+        "test_accuracy": ("min", {"smoke": 0.55, "workshop": 0.88, "full": 0.88}),
+        "sequence_test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.855, "full": 0.865}),
+    },
+    "10_custom_training": {
+        # measured on a 2-core CPU: workshop 0.9607, full 0.9776; the gap was exactly 0 in every profile
+        "test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.95, "full": 0.97}),
+        "max_metric_gap_vs_fit": ("max", {"smoke": 1e-3, "workshop": 1e-3, "full": 1e-3}),
+    },
+    "11_hyperparameter_tuning": {
+        "test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.95, "full": 0.97}),
+    },
+    "12_gpus_and_distribution": {
+        "mirrored_test_accuracy": ("min", {"smoke": 0.3, "workshop": 0.93, "full": 0.98}),
     },
 }
 

@@ -129,3 +129,40 @@ def plot_forecast(history_values, actual, predictions, title="Forecast"):
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def plot_per_class_accuracy(true_labels, predicted_labels, class_names, title="Accuracy per class"):
+    """Draw one bar per class: the fraction of that class's examples predicted correctly.
+
+    Args:
+        true_labels: integer labels, shape (n,) or (n, 1).
+        predicted_labels: integer predictions, same number as true_labels.
+        class_names: names indexed by label; classes with no examples get an empty bar.
+        title: the figure title.
+
+    The figure's ``accuracies`` attribute holds the values (NaN for a class with no examples).
+    """
+    true_labels = np.asarray(true_labels).reshape(-1)
+    predicted_labels = np.asarray(predicted_labels).reshape(-1)
+    if true_labels.shape != predicted_labels.shape:
+        raise ValueError(f"Got {true_labels.shape[0]} true labels but {predicted_labels.shape[0]} predictions.")
+    n = len(class_names)
+    if true_labels.size and (min(true_labels.min(), predicted_labels.min()) < 0
+                             or max(true_labels.max(), predicted_labels.max()) >= n):
+        raise ValueError(f"Labels must lie in 0..{n - 1} to match {n} class names.")
+    counts = np.bincount(true_labels, minlength=n)
+    hits = np.bincount(true_labels[true_labels == predicted_labels], minlength=n)
+    accuracies = np.full(n, np.nan)
+    accuracies[counts > 0] = hits[counts > 0] / counts[counts > 0]
+    fig, ax = plt.subplots(figsize=(0.6 * n + 2.5, 3.5))
+    ax.bar(range(n), np.nan_to_num(accuracies), color="tab:blue")
+    overall = hits.sum() / max(counts.sum(), 1)
+    ax.axhline(overall, color="tab:red", linestyle="--", label=f"overall {overall:.3f}")
+    ax.set_xticks(range(n), class_names, rotation=45, ha="right")
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.accuracies = accuracies
+    return fig
