@@ -81,7 +81,7 @@ SETTINGS = {
                   "mnist_epochs": 1, "cifar_model": "lean", "cifar_train_size": 200, "cifar_validation_size": 100,
                   "cifar_test_size": 200, "cifar_epochs": 1},
         "workshop": {"mnist_model": "lean", "mnist_train_size": None, "mnist_test_size": None,
-                     "mnist_epochs": 4, "cifar_model": "lean", "cifar_train_size": 6000,
+                     "mnist_epochs": 4, "cifar_model": "lean", "cifar_train_size": 4000,
                      "cifar_validation_size": 500, "cifar_test_size": None, "cifar_epochs": 3},
         "full": {"mnist_model": "original", "mnist_train_size": None, "mnist_test_size": None,
                  "mnist_epochs": 15, "mnist_learning_rate": 2e-3, "cifar_model": "original", "cifar_train_size": 45000,
@@ -170,9 +170,9 @@ TARGETS = {
     },
     "06_convolutional_networks": {
         "mnist_test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.99, "full": 0.993}),
-        # workshop: the lean CIFAR-10 net, 6,000 images, 3 epochs: 0.42 measured on a 2-core CPU.
-        # full: the original net; a guess until the GPU reference run measures it.
-        "cifar10_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.33, "full": 0.75}),
+        # workshop: the lean CIFAR-10 net, 4,000 images, 3 epochs (6,000 gave 0.40-0.42 on a 2-core CPU).
+        # full: the original net; a guess until a GPU run with CIFAR-10 measures it.
+        "cifar10_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.30, "full": 0.75}),
     },
     "07_recurrent_networks": {
         # best model's test RMSE / naive last-value RMSE: must beat the naive forecast (below 1)

@@ -90,7 +90,6 @@ def execute_notebook(nb, folder, timeout=600, **kernel_options):
 def run_notebook(path, run_dir, profile, timeout):
     """Execute one notebook and return its Result; never raises for a notebook's own errors."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     name = path.stem
     result = Result(name)
@@ -113,7 +112,9 @@ def run_notebook(path, run_dir, profile, timeout):
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
     result.stderr_cells = [number for number, cell in enumerate(code_cells, start=1)
                            if any(o.get("name") == "stderr" and o.get("text", "").strip() for o in cell.outputs)]
-    try:
+    try:  # nbconvert may be missing where only nbval and the kernel are installed
+        from nbconvert import HTMLExporter
+
         body, _ = HTMLExporter().from_notebook_node(nb)
         executed.with_suffix(".html").write_text(body)
     except Exception as exc:  # a report without HTML is still a report
