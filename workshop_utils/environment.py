@@ -42,13 +42,12 @@ def devices():
 
 def graphviz_status():
     """Say whether ``keras.utils.plot_model`` can draw: pydot importable and graphviz's ``dot`` on PATH."""
-    try:
-        import pydot  # noqa: F401
-    except ImportError:
-        return "missing pydot: pip install pydot"
+    from . import drawing
+
+    missing = drawing.missing_for_drawing()
+    if missing:
+        return "; ".join(f"missing {name}: {drawing.INSTALL_HINTS[name]}" for name in missing)
     dot = shutil.which("dot")
-    if dot is None:
-        return "missing graphviz: sudo apt-get install graphviz (or conda install graphviz)"
     out = subprocess.run([dot, "-V"], capture_output=True, text=True).stderr.strip()
     return f"ok ({out or dot})"
 
