@@ -214,6 +214,12 @@ class Settings(dict):
             ) from None
 
 
+# Targets of the checked exercises (workshop_utils.exercises), by exercise id "NN.k" and profile. Smoke
+# targets only prove that training moved away from chance; workshop and full ones were measured.
+EXERCISE_TARGETS = {
+}
+
+
 def get_profile():
     """Return the active profile from ``WORKSHOP_PROFILE`` (default ``workshop``); reject unknown names."""
     profile = os.environ.get("WORKSHOP_PROFILE", "").strip().lower() or DEFAULT_PROFILE

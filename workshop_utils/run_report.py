@@ -3,8 +3,10 @@
 ``workshop_utils.runner`` executes the notebooks and calls ``write_report``; the benchmark script
 uses ``headline`` for its table.
 """
+import dataclasses
 import datetime
 import html
+import json
 from pathlib import Path
 
 
@@ -62,6 +64,10 @@ def write_report(results, run_dir, profile, backend, device):
                    f"- Executed notebook: {r.executed}", ""]
     text = "\n".join(md) + "\n"
     (run_dir / "report.md").write_text(text)
+    # The same results for tools (tools/nbheader.py reads the run times in the notebooks' headers from it).
+    record = {"date": stamp, "profile": profile, "backend": backend, "device": device,
+              "notebooks": [dataclasses.asdict(r) for r in results]}
+    (run_dir / "results.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
 
     def cells(row, tag):
         return "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in row)
