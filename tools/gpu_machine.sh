@@ -7,12 +7,17 @@
 #   tools/gpu_machine.sh test [NOTEBOOKS...]     # nbval, smoke profile, JAX on the GPU
 #   tools/gpu_machine.sh run full [PREFIXES...]  # the main job in a profile, JAX on the GPU
 #   tools/gpu_machine.sh gather                  # only keep the CIFAR-10 part carried by this call
+# CIFAR-10 (171 MB) does not fit one call's 64 MiB: carry .gpudata/cifar0, cifar1, cifar2 (one each
+# call; split -n 3 of the npz, SHA256SUMS in cifar0); the script assembles and verifies it.
+# WORKSHOP_CARRY names the folder holding .whl/ and .gpudata/ when the script runs from a snapshot of
+# the project (e.g. one made with git archive, so that uncommitted work does not travel into the run).
 set -u
+carry=$(cd "${WORKSHOP_CARRY:-$(dirname "$0")/..}" && pwd)
 cd "$(dirname "$0")/.."
 store=/tmp/keras-workshop-gpu   # stays while the machine is held, between calls
 mkdir -p "$store/mirror" "$store/parts"
-[ -d .gpudata/cifar ] && cp -n .gpudata/cifar/* "$store/parts/" 2>/dev/null
-[ -d .gpudata/mirror ] && cp -n .gpudata/mirror/* "$store/mirror/" 2>/dev/null
+for part in "$carry"/.gpudata/cifar*/; do [ -d "$part" ] && cp -n "$part"* "$store/parts/"; done
+[ -d "$carry/.gpudata/mirror" ] && cp -n "$carry"/.gpudata/mirror/* "$store/mirror/" 2>/dev/null
 if [ -f "$store/parts/SHA256SUMS" ] && [ ! -f "$store/mirror/cifar10.npz" ]; then
   expected=$(cut -d' ' -f1 "$store/parts/SHA256SUMS")
   cat "$store"/parts/cifar10.npz.part* > "$store/cifar10.npz.tmp"
@@ -27,7 +32,7 @@ if [ -f "$store/parts/SHA256SUMS" ] && [ ! -f "$store/mirror/cifar10.npz" ]; the
 fi
 [ "${1:-}" = gather ] && exit 0
 if [ ! -d "$store/site" ]; then
-  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$store/site" .whl/*.whl || exit 1
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$store/site" "$carry"/.whl/*.whl || exit 1
 fi
 export PYTHONPATH="$store/site:$PWD" KERAS_BACKEND=jax PYTHONUNBUFFERED=1 WORKSHOP_DATA_MIRROR="$store/mirror"
 export WORKSHOP_DATA_CACHE="$store/cache" WORKSHOP_OFFLINE=1
