@@ -11,7 +11,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks bench system-deps setup clean
+.PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks lint lint-fix bench system-deps setup clean
 
 setup: $(STAMP) system-deps
 
@@ -71,6 +71,15 @@ mirror: setup
 # Re-store notebooks after changing them (all, or NB="02 05").
 refresh-notebooks: setup
 	$(PY) tools/nbtool.py refresh $(if $(NB),$(foreach n,$(NB),notebooks/$(n)_*.ipynb),notebooks/*.ipynb)
+
+# Notebook lint (tools/nblint.py): `make lint` checks notebooks/ and solutions/ (title, header, recap, exercises,
+# TODOs, removed APIs, paths, stored form); `make lint-fix` fixes what it can: the stored form, run times
+# from the last workshop run report (artifacts/runs/latest), launch links and notebook 00's Colab install cell.
+lint: setup
+	$(PY) tools/nblint.py check
+
+lint-fix: setup
+	$(PY) tools/nblint.py fix
 
 bench: setup
 	$(PY) benchmarks/run_benchmarks.py

@@ -46,7 +46,8 @@ def load_gpu_timings(path=None):
         path: a JSON file in the format of ``data/reference/gpu_timings.json`` (the default): keys
             ``model``, ``notebook``, ``train_size``, ``batch_size``, ``backend``, and ``cpu`` / ``gpu``
             objects with ``name``, ``epoch_seconds``, ``date`` and ``status`` (``"recorded"`` or
-            ``"not yet recorded"``, the latter with ``epoch_seconds`` null).
+            ``"not yet recorded"``, the latter with ``epoch_seconds`` null; an optional ``backend``
+            where one device was timed under another backend than the top-level one).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -83,13 +84,16 @@ def describe_gpu_timings(timings):
     for key in ("cpu", "gpu"):
         entry = timings[key]
         if entry["status"] == "recorded":
+            backend = f", backend {entry['backend']}" if entry.get("backend", timings["backend"]) != timings["backend"] else ""
             lines.append(f"  {key.upper()} {entry['name']}: {entry['epoch_seconds']:.2f} s per epoch "
-                         f"(recorded {entry['date']})")
+                         f"(recorded {entry['date']}{backend})")
     cpu, gpu = timings["cpu"], timings["gpu"]
     if gpu["status"] != "recorded":
         lines.append(NOT_RECORDED_GPU)
     elif cpu["status"] == "recorded":
-        lines.append(f"  recorded speed-up of the GPU: {cpu['epoch_seconds'] / gpu['epoch_seconds']:.1f}x")
+        caveat = (" (different backends, so a rough guide)"
+                  if cpu.get("backend", timings["backend"]) != gpu.get("backend", timings["backend"]) else "")
+        lines.append(f"  recorded speed-up of the GPU: {cpu['epoch_seconds'] / gpu['epoch_seconds']:.1f}x{caveat}")
     return "\n".join(lines)
 
 

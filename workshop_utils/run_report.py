@@ -64,7 +64,7 @@ def write_report(results, run_dir, profile, backend, device):
                    f"- Executed notebook: {r.executed}", ""]
     text = "\n".join(md) + "\n"
     (run_dir / "report.md").write_text(text)
-    # The same results for tools (tools/nbheader.py reads the run times in the notebooks' headers from it).
+    # The same results for tools (`tools/nblint.py fix` writes the run times in the notebooks' headers from it).
     record = {"date": stamp, "profile": profile, "backend": backend, "device": device,
               "notebooks": [dataclasses.asdict(r) for r in results]}
     (run_dir / "results.json").write_text(json.dumps(record, indent=1, default=str) + "\n")

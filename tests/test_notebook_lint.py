@@ -1,0 +1,415 @@
+"""The notebook lint (tools/nblint.py): the course notebooks and solutions pass it, and every rule can fail."""
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import nblint  # noqa: E402
+import nbtool  # noqa: E402
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+REPO = nblint.Repository("test-owner", "keras-workshop", "main", "keras-tuner==1.4.8")
+RUN_TIME = ("**Run time:** about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, "
+            "measured on 2026-11-20 with the TensorFlow backend.")
+
+
+# --- The course itself --------------------------------------------------------------------------------
+
+
+def lint_failure(path):
+    problems = nblint.check_notebook(path)
+    if problems:
+        pytest.fail("\n".join(map(str, problems)), pytrace=False)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_course_notebook_passes_the_lint(path):
+    lint_failure(path)
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.name)
+def test_solution_passes_the_lint(path):
+    lint_failure(path)
+
+
+def test_notebooks_exist_and_have_their_own_numbers():
+    assert NOTEBOOKS and not nblint.check_numbers(NOTEBOOKS)
+
+
+def test_the_repository_setting_is_read_from_pyproject():
+    repo = nblint.load_repository()
+    assert repo.url.startswith("https://github.com/") and repo.branch
+    assert repo.tuner_pin.startswith("keras-tuner==")
+
+
+# --- Synthetic notebooks ------------------------------------------------------------------------------
+
+
+def md(text):
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def code(text, checked=False):
+    cell = nbformat.v4.new_code_cell(text)
+    if checked:
+        cell.metadata["tags"] = [nbtool.CHECK_TAG]
+        cell.execution_count = 1
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="shape: (2, 3)\n")]
+    return cell
+
+
+def header(stem, run_time=RUN_TIME):
+    return "\n".join([f"# {stem[:2]} · A demo lesson", "", REPO.links(f"notebooks/{stem}.ipynb"), "",
+                      "**What you will learn**", "- one thing.", "", run_time,
+                      "The `full` profile wants a GPU.", "**Prerequisites:** none."])
+
+
+def lesson_cells(stem):
+    cells = [md(header(stem)), md("## Setup"),
+             code(f'import workshop_utils\nimport keras\n\ncfg = workshop_utils.setup("{stem}")'),
+             md("## Build the model"), code('print("shape:", (2, 3))', checked=True),
+             md("## What you learned\n- a.\n- b.\n- c."), md("## Exercises\n1. Do it. *Hint:* look.")]
+    if stem.startswith("00"):
+        cells.insert(1, code(REPO.colab_install()))
+    return cells
+
+
+def write(folder, stem, cells):
+    path = folder / f"{stem}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbtool.dumps(nbtool.canonical(nbformat.v4.new_notebook(cells=cells))))
+    return path
+
+
+@pytest.fixture
+def lesson(tmp_path):
+    """Write a clean synthetic lesson (optionally changed by `edit(cells)`) and return its path."""
+    def make(edit=None, stem="03_demo", folder="notebooks"):
+        cells = lesson_cells(stem)
+        if edit:
+            cells = edit(cells) or cells
+        return write(tmp_path / folder, stem, cells)
+    return make
+
+
+def problems(path):
+    return nblint.check_notebook(path, REPO)
+
+
+def test_a_clean_lesson_passes(lesson):
+    assert problems(lesson()) == []
+    assert problems(lesson(stem="00_demo")) == []
+
+
+def test_a_notebook_missing_its_recap_fails_with_one_clear_line(lesson):
+    path = lesson(lambda cells: [c for c in cells if "What you learned" not in c.source])
+    found = problems(path)
+    assert [p.rule for p in found] == ["recap"]
+    line = str(found[0])
+    assert line == (f'{nblint.display(path)}: cell 6: recap: no "## What you learned" recap heading. Fix: add a '
+                    'markdown cell "## What you learned" with 3 bullets before "## Exercises"')
+    assert not found[0].fixable
+
+
+def replace_header(old, new):
+    def edit(cells):
+        assert old in cells[0].source
+        cells[0].source = cells[0].source.replace(old, new)
+    return edit
+
+
+def drop_cell(text):
+    return lambda cells: [c for c in cells if text not in c.source]
+
+
+STRUCTURE_BREAKS = {  # name: (edit, rule, part of the message)
+    "title": (replace_header("# 03 · ", "# "), "title", 'does not start with "# NN · Title"'),
+    "title-number": (replace_header("# 03 · ", "# 04 · "), "title", "the title says 04 but the file name says 03"),
+    "learn": (replace_header("**What you will learn**", "**Goals**"), "learn", 'no "What you will learn"'),
+    "run-time": (replace_header(RUN_TIME, ""), "run-time", 'no "**Run time:**" line'),
+    "run-time-by-hand": (replace_header(RUN_TIME, "**Run time:** a minute or so."), "run-time", "written by hand"),
+    "prerequisites": (replace_header("**Prerequisites:** none.", ""), "prerequisites", 'no "Prerequisites"'),
+    "launch-links": (replace_header("test-owner", "someone-else"), "launch-links",
+                     "do not match the repository setting"),
+    "launch-links-missing": (replace_header(REPO.links("notebooks/03_demo.ipynb"), ""), "launch-links",
+                             "no Open in Colab"),
+    "setup": (drop_cell("## Setup"), "setup", 'no "## Setup" heading'),
+    "setup-call": (drop_cell("workshop_utils.setup"), "setup", 'no call workshop_utils.setup("03_demo")'),
+    "checked-output": (drop_cell('print("shape:"'), "checked-output", "no cell tagged nbval-check-output"),
+    "recap": (drop_cell("## What you learned"), "recap", 'no "## What you learned" recap heading'),
+    "exercises": (drop_cell("## Exercises"), "exercises", 'no "## Exercises" heading'),
+    "exercises-order": (lambda cells: cells[:5] + [cells[6], cells[5]], "exercises", "comes before"),
+}
+
+
+@pytest.mark.parametrize("name", STRUCTURE_BREAKS)
+def test_each_structure_rule_can_fail(lesson, name):
+    edit, rule, message = STRUCTURE_BREAKS[name]
+    found = problems(lesson(edit))
+    assert len(found) == 1 and found[0].rule == rule, found
+    assert message in str(found[0]) and " Fix: " in str(found[0])
+
+
+REMOVED = [
+    "labels = model.predict_classes(x)",
+    "import tensorflow_hub as hub",
+    "from tf_keras import layers",
+    "it = ds.make_one_shot_iterator()",
+    "model.compile(loss='mse', target_tensors=[y])",
+    "sess = tf.compat.v1.Session()",
+    "x = tf.placeholder(tf.float32)",
+    "day = pd.datetime(2020, 1, 1)",
+    "from keras.utils import np_utils",
+    'ckpt = keras.callbacks.ModelCheckpoint("m.keras", monitor="val_acc")',
+    "model.fit_generator(batches, epochs=2)",
+    "opt = keras.optimizers.Adam(lr=0.01)",
+    "opt = keras.optimizers.SGD(learning_rate=0.1,\n    decay=1e-6)",
+    'model.save("m", save_format="tf")',
+    "from keras.wrappers.scikit_learn import KerasClassifier",
+    "layer = keras.layers.CuDNNLSTM(8)",
+    "keras.backend.set_learning_phase(1)",
+]
+
+
+@pytest.mark.parametrize("line", REMOVED)
+def test_a_removed_api_in_code_fails(lesson, line):
+    found = problems(lesson(lambda cells: cells.insert(4, code(line))))
+    assert [p.rule for p in found] == ["removed-api"], found
+    assert found[0].cell == 5 and "use " in found[0].how
+
+
+ALLOWED_CODE = [
+    "opt = keras.optimizers.AdamW(learning_rate=1e-3, weight_decay=0.01)",
+    'old_key = "val_acc"  # the key the old code monitored',
+    "probabilities = classifier.predict_proba(x)  # scikit-learn",
+    'with tf.device("/GPU:0"):\n    pass',
+    'print("pixel range: 0..255", "~2 minutes", "/", "a/b", "https://example.com/a/b")',
+    'runs = [r.removesuffix("/validation") for r in runs if r.endswith("/train")]',
+    'path = workshop_utils.paths.artifacts_dir("03_demo") / "best.keras"',
+    'print(f"{path}/logs")',
+    "%load_ext tensorboard",
+]
+
+
+@pytest.mark.parametrize("line", ALLOWED_CODE)
+def test_code_that_looks_close_but_is_fine(lesson, line):
+    assert problems(lesson(lambda cells: cells.insert(4, code(line)))) == []
+
+
+def test_markdown_may_name_removed_apis_and_paths(lesson):
+    words = ('The old `predict_classes`, `monitor="val_acc"`, `tf.compat.v1` and `fit_generator` are gone; '
+             "never write checkpoints to `/tmp` or `~/`, nor to `../shared`.")
+    assert problems(lesson(lambda cells: cells.insert(3, md(words)))) == []
+
+
+OUTSIDE = [
+    'open("/tmp/best.h5", "w")',
+    'data = Path("/home/me/data")',
+    'x = np.load("/data/mnist.npz")',
+    'x = np.load("/srv/course/mnist.npz")',
+    'x = np.load("/mnt")',
+    'root = f"/work/{name}"',
+    'cache = "~/data"',
+    'mirror = "../shared/datasets"',
+    'os.chdir("..")',
+    'folder = r"C:\\data\\mnist"',
+    'folder = "C:/data"',
+    'share = "\\\\\\\\server\\\\data"',
+    'Path.home() / "keras"',
+    "folder = tempfile.mkdtemp()",
+    'home = os.environ["HOME"]',
+    "!ls /tmp",
+    "%cd ../shared",
+]
+
+
+@pytest.mark.parametrize("line", OUTSIDE)
+def test_a_path_outside_the_project_fails(lesson, line):
+    found = problems(lesson(lambda cells: cells.insert(4, code(line))))
+    assert [p.rule for p in found] == ["outside-path"], found
+    assert "artifacts_dir" in found[0].how
+
+
+@pytest.mark.parametrize("where", ["markdown", "code"])
+def test_a_todo_fails(lesson, where):
+    cell = md("TODO: explain the loss.") if where == "markdown" else code("x = 1  # FIXME")
+    found = problems(lesson(lambda cells: cells.insert(4, cell)))
+    assert [p.rule for p in found] == ["todo"] and found[0].cell == 5
+
+
+def test_a_notebook_run_in_jupyter_gets_one_readable_line(lesson):
+    def ran(cells):
+        cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="learner's output\n")]
+        cells[2].execution_count = 3
+    path = lesson()
+    nb = nbformat.read(path, as_version=4)
+    ran(nb.cells)
+    nbformat.write(nb, path)  # as Jupyter saves it: not the stored form
+    found = problems(path)
+    assert [p.rule for p in found] == ["stored-form"]
+    assert "holds outputs saved from a run (cell 3)" in str(found[0]) and "git checkout --" in str(found[0])
+    said, left = nblint.fix_notebook(path, REPO)
+    assert left == [] and "stored form" in said[0] and not nbtool.problems(path)
+
+
+def test_a_compared_cell_without_output_needs_a_refresh(lesson):
+    def strip(cells):
+        cells[4].outputs, cells[4].execution_count = [], None
+    found = problems(lesson(strip))
+    assert [p.rule for p in found] == ["stored-form"] and "make refresh-notebooks NB=03" in found[0].how
+    assert not found[0].fixable
+
+
+def test_file_names_and_numbers(tmp_path, lesson):
+    bad = write(tmp_path / "notebooks", "3_demo", lesson_cells("03_demo"))
+    assert "name" in [p.rule for p in problems(bad)]
+    twins = [lesson(stem="04_a"), lesson(stem="04_b")]
+    assert [p.rule for p in nblint.check_numbers(twins)] == ["name"]
+
+
+def test_notebook_00_needs_its_colab_install_cell(lesson):
+    found = problems(lesson(drop_cell("google.colab"), stem="00_demo"))
+    assert [p.rule for p in found] == ["colab-install"] and found[0].fixable
+    stale = lesson(lambda cells: setattr(cells[1], "source", cells[1].source.replace("test-owner", "x")),
+                   stem="00_demo")
+    assert "out of step" in str(problems(stale)[0])
+
+
+def test_the_colab_install_cell_is_valid_ipython_and_does_nothing_elsewhere():
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    source = REPO.colab_install()
+    assert 'pip install --quiet --no-deps keras-tuner==1.4.8 "keras-workshop @ ' \
+           'git+https://github.com/test-owner/keras-workshop@main"' in source
+    python = TransformerManager().transform_cell(source)
+    assert "run_line_magic('pip'" in python
+    exec(compile(python, "colab-install", "exec"), {})  # not on Colab: runs without get_ipython, prints nothing
+
+
+# --- Solutions ----------------------------------------------------------------------------------------
+
+
+def test_solution_rules(lesson):
+    def solution(cells):
+        return [md("# Solutions · 03 · A demo lesson"), code('print("answer")')]
+    assert problems(lesson(solution, folder="solutions")) == []
+    wrong = problems(lesson(lambda cells: [md("# 03 · Solutions")], folder="solutions"))
+    assert [p.rule for p in wrong] == ["title"]
+    todo = problems(lesson(lambda cells: solution(cells) + [code('open("/tmp/x")  # TODO')], folder="solutions"))
+    assert sorted(p.rule for p in todo) == ["outside-path", "todo"]
+
+
+# --- Fixing -------------------------------------------------------------------------------------------
+
+
+def report(tmp_path, seconds=130, profile="workshop", status="passed", date="2026-11-25 15:40"):
+    path = tmp_path / "runs" / date[:10] / "results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"date": date, "profile": profile, "backend": "tensorflow", "device": "CPU (2 cores)",
+                                "notebooks": [{"notebook": "03_demo", "status": status, "seconds": seconds},
+                                              {"notebook": "00_demo", "status": "passed", "seconds": 21.0}]}))
+    return path
+
+
+def test_fix_repairs_links_run_time_and_the_colab_cell(tmp_path, lesson):
+    def damage(cells):
+        cells[0].source = cells[0].source.replace("test-owner", "old-owner").replace(
+            RUN_TIME, "**Run time:** about 20 s in `smoke`; `workshop` about 2 minutes\non a 2-core CPU.")
+        cells[1].source = cells[1].source.replace("test-owner", "old-owner")
+    path = lesson(damage, stem="00_demo")
+    assert sorted(p.rule for p in problems(path)) == ["colab-install", "launch-links", "run-time"]
+    loaded, why = nblint.load_report(report(tmp_path))
+    said, left = nblint.fix_notebook(path, REPO, loaded)
+    assert left == [] and problems(path) == []
+    assert said[0].endswith("fixed launch links, run time (about 20 seconds, run of 2026-11-25 15:40), "
+                            "Colab install cell")
+    assert "replaced the hand-written run-time sentence '**Run time:** about 20 s in `smoke`; `workshop` about " \
+           "2 minutes on a 2-core CPU.'" in said[1]
+    head = nbformat.read(path, as_version=4).cells[0].source
+    assert ("**Run time:** about 20 seconds in the `workshop` profile (the default) on a 2-core CPU, measured on "
+            "2026-11-25 with the TensorFlow backend.\nThe `full` profile wants a GPU.\n**Prerequisites:**") in head
+    assert nblint.fix_notebook(path, REPO, loaded) == ([], [])  # a second fix changes nothing
+
+
+def test_a_new_report_rewrites_the_run_time_and_keeps_the_hand_written_rest(tmp_path, lesson):
+    path = lesson()
+    loaded, _ = nblint.load_report(report(tmp_path, seconds=400, date="2026-12-01 09:00"))
+    said, left = nblint.fix_notebook(path, REPO, loaded)
+    head = nbformat.read(path, as_version=4).cells[0].source
+    assert left == [] and said == [f"{nblint.display(path)}: fixed run time (about 6.5 minutes, run of 2026-12-01 09:00)"]
+    assert ("**Run time:** about 6.5 minutes in the `workshop` profile (the default) on a 2-core CPU, measured on "
+            "2026-12-01 with the TensorFlow backend.\nThe `full` profile wants a GPU.") in head
+    assert head.count("**Run time") == 1
+
+
+def test_a_notebook_whose_dataset_was_unavailable_is_marked_not_measured(tmp_path, lesson):
+    path = lesson()
+    loaded, _ = nblint.load_report(report(tmp_path, status="dataset unavailable", date="2026-12-01 09:00"))
+    said, left = nblint.fix_notebook(path, REPO, loaded)
+    head = nbformat.read(path, as_version=4).cells[0].source
+    assert left == [] and "could not get its dataset" in " ".join(said)
+    assert ("**Run time:** not measured in the `workshop` profile: the run of 2026-12-01 on a 2-core CPU could not "
+            "get the notebook's dataset.") in head
+
+
+def test_fix_leaves_run_times_alone_without_a_workshop_report(tmp_path, lesson, capsys):
+    by_hand = "**Run time:** a minute or so."
+    path = lesson(replace_header(RUN_TIME, by_hand))
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\n')
+    for args, why in [(["--report", str(tmp_path / "none.json")], "no run report at"),
+                      (["--report", str(report(tmp_path, profile="smoke"))], "used the smoke profile, not workshop")]:
+        assert nblint.main(["fix", str(path), "--pyproject", str(pyproject)] + args) == 1
+        out = capsys.readouterr().out
+        assert why in out and "run-time lines left as they are" in out
+        assert by_hand in nbformat.read(path, as_version=4).cells[0].source
+        assert "run-time: the run-time line is written by hand" in out and "could not fix" in out
+    loaded, _ = nblint.load_report(report(tmp_path, status="failed"))
+    said, left = nblint.fix_notebook(path, REPO, loaded)
+    assert "did not pass it (failed)" in said[0] and [p.rule for p in left] == ["run-time"]
+
+
+def test_fix_says_what_it_could_not_fix(tmp_path, lesson, capsys):
+    path = lesson(drop_cell("## What you learned"))
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\n')
+    assert nblint.main(["fix", str(path), "--pyproject", str(pyproject), "--report", str(report(tmp_path))]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.endswith("(could not fix this automatically)") and "recap:" in line for line in out)
+    assert nblint.main(["check", str(path), "--pyproject", str(pyproject)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "recap" in out[0] and out[1] == "1 notebooks checked: 1 problem in 1 file"
+
+
+def test_a_repository_setting_that_is_not_github_stops_with_a_message(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.keras-workshop]\nrepository = "gitlab.com/me/course"\n')
+    with pytest.raises(SystemExit, match="must be a GitHub URL"):
+        nblint.load_repository(pyproject)
+
+
+def test_launch_links():
+    assert REPO.colab("notebooks/02_x.ipynb") == \
+        "https://colab.research.google.com/github/test-owner/keras-workshop/blob/main/notebooks/02_x.ipynb"
+    assert REPO.vertex("notebooks/02_x.ipynb") == (
+        "https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url="
+        "https%3A%2F%2Fraw.githubusercontent.com%2Ftest-owner%2Fkeras-workshop%2Fmain%2Fnotebooks%2F02_x.ipynb")
+
+
+@pytest.mark.parametrize("seconds, text", [(3, "5 seconds"), (22, "20 seconds"), (54, "55 seconds"),
+                                           (56, "1 minute"), (100, "1.5 minutes"), (130, "2 minutes"),
+                                           (176, "3 minutes"), (620, "10 minutes"), (1500, "25 minutes")])
+def test_run_times_are_rounded_for_a_reader(seconds, text):
+    assert nblint.about(seconds) == text
+
+
+def test_machine_descriptions():
+    assert nblint.machine("CPU (2 cores)") == "a 2-core CPU"
+    assert nblint.machine("GPU: NVIDIA H100 80GB HBM3") == "a GPU (NVIDIA H100 80GB HBM3)"
+    with pytest.raises(ValueError, match="seconds must be >= 0"):
+        nblint.about(-1)
