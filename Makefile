@@ -38,7 +38,7 @@ run: setup
 test: setup
 	WORKSHOP_PROFILE=smoke $(PY) -m pytest
 
-# Every notebook under JAX or PyTorch with no TensorFlow installed, each backend in its own side
+# Every notebook and worked solution under JAX or PyTorch with no TensorFlow installed, each backend in its own side
 # environment (.venv-jax, .venv-torch), smoke profile. Notebooks about TensorFlow-only features
 # (workshop_utils/config.py, TENSORFLOW_ONLY) are skipped with their reason.
 BACKEND_PACKAGE_jax := jax[cpu]==0.10.2
@@ -53,7 +53,7 @@ test-backend:
 	  keras-tuner six numpy pandas matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest
 	.venv-$(BACKEND)/bin/python -m pip install --quiet --no-deps -e .
 	.venv-$(BACKEND)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest -rs notebooks
+	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest -rs notebooks solutions
 
 # Learners work on their own copies in my_notebooks/ (git-ignored): the course copies in notebooks/ stay
 # clean for `make test`, and a `git pull` never collides with a learner's edits.
