@@ -9,7 +9,7 @@ from ._core import NotStarted, NotYet, exercise_target
 def given(value, what):
     """Return ``value``; raise NotStarted naming ``what`` while it is still ``None`` (the placeholder)."""
     if value is None:
-        raise NotStarted(f"{what} is still None. Fill it in above, run that cell, then run this check again.")
+        raise NotStarted(f"{what} is still None. Replace the None with your answer, then run the cell again.")
     return value
 
 
