@@ -3,7 +3,7 @@
 #   make test   - unit tests plus every notebook under nbval (profile: smoke)
 #   make lab    - open JupyterLab on notebooks/ with the course kernel
 # Settings you may pass: WORKSHOP_PROFILE=smoke|workshop|full, WORKSHOP_DATA_MIRROR=/path/to/mirror,
-# KERAS_BACKEND=tensorflow|jax|torch, NOTEBOOKS="02 03" (run only these).
+# KERAS_BACKEND=tensorflow|jax|torch, NOTEBOOKS="02 03" (run only these), TESTS="notebooks solutions" (test only these).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -36,7 +36,7 @@ run: setup
 	WORKSHOP_PROFILE=$${WORKSHOP_PROFILE:-workshop} $(PY) -m workshop_utils.runner $(NOTEBOOKS)
 
 test: setup
-	WORKSHOP_PROFILE=smoke $(PY) -m pytest
+	WORKSHOP_PROFILE=smoke $(PY) -m pytest $(TESTS)
 
 # Every notebook and worked solution under JAX or PyTorch with no TensorFlow installed, each backend in its own side
 # environment (.venv-jax, .venv-torch), smoke profile. Notebooks about TensorFlow-only features
