@@ -2,7 +2,7 @@
 # Run the course on a GPU machine that has CUDA and JAX but no TensorFlow, no Keras and no network
 # (the course's reference runs use one). What it needs travels with the project, git-ignored:
 #   .whl/      wheels of Keras, nbval, the Jupyter kernel, keras-tuner (../shared/gpu/fetch-wheels.sh)
-#   .gpudata/  mirror/ (files plus SHA256SUMS) and, over several calls, cifar/cifar10.npz.partNN
+#   .gpudata/  mirror/ (files plus SHA256SUMS) and, over three calls, cifar0/ cifar1/ cifar2/ (see below)
 # Usage, from the project root on that machine:
 #   tools/gpu_machine.sh test [NOTEBOOKS...]     # nbval, smoke profile, JAX on the GPU
 #   tools/gpu_machine.sh run full [PREFIXES...]  # the main job in a profile, JAX on the GPU
