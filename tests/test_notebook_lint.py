@@ -73,7 +73,11 @@ def lesson_cells(stem):
     cells = [md(header(stem)), md("## Setup"),
              code(f'import workshop_utils\nimport keras\n\ncfg = workshop_utils.setup("{stem}")'),
              md("## Build the model"), code('print("shape:", (2, 3))', checked=True),
-             md("## What you learned\n- a.\n- b.\n- c."), md("## Exercises\n1. Do it. *Hint:* look.")]
+             md("## What you learned\n- a.\n- b.\n- c."), md("## Exercises")]
+    if not stem.startswith("00"):  # checked exercises, titled as their checks in workshop_utils/exercises
+        for exercise_id, title in nblint.registered_exercises(stem[:2]).items():
+            cells += [md(f"### Exercise {exercise_id} · {title}\n\nDo it. *Hint:* look."),
+                      code(f'answer = None\nexercises.check("{exercise_id}", answer)')]
     if stem.startswith("00"):
         cells.insert(1, code(REPO.colab_install()))
     return cells
@@ -143,7 +147,7 @@ STRUCTURE_BREAKS = {  # name: (edit, rule, part of the message)
     "checked-output": (drop_cell('print("shape:"'), "checked-output", "no cell tagged nbval-check-output"),
     "recap": (drop_cell("## What you learned"), "recap", 'no "## What you learned" recap heading'),
     "exercises": (drop_cell("## Exercises"), "exercises", 'no "## Exercises" heading'),
-    "exercises-order": (lambda cells: cells[:5] + [cells[6], cells[5]], "exercises", "comes before"),
+    "exercises-order": (lambda cells: cells[:5] + [cells[6], cells[5]] + cells[7:], "exercises", "comes before"),
 }
 
 
@@ -355,6 +359,17 @@ def test_a_notebook_whose_dataset_was_unavailable_is_marked_not_measured(tmp_pat
     assert left == [] and "could not get its dataset" in " ".join(said)
     assert ("**Run time:** not measured in the `workshop` profile: the run of 2026-12-01 on a 2-core CPU could not "
             "get the notebook's dataset.") in head
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda cells: [c for c in cells if "### Exercise 03.2" not in c.source], "the check 03.2 has no exercise"),
+    (lambda cells: [c for c in cells if 'exercises.check("03.1"' not in c.source], "exercise 03.1 has no check call"),
+    (lambda cells: [md(c.source.replace("### Exercise 03.1 · ", "### Exercise 03.1 · Not ")) if c.cell_type == "markdown"
+                    else c for c in cells], "exercise 03.1 is titled"),
+    (lambda cells: cells + [md("### Exercise 03.9 · extra")], "exercise 03.9 has no check"),
+])
+def test_checked_exercises_must_match_their_checks(lesson, edit, message):
+    assert any(message in p.what for p in problems(lesson(edit)))
 
 
 def test_fix_leaves_run_times_alone_without_a_workshop_report(tmp_path, lesson, capsys):

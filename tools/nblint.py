@@ -417,6 +417,48 @@ def course_body(nb, shown, stem):
     elif recap is not None and exercises < recap:
         found.append(Problem(shown, "exercises", '"## Exercises" comes before "## What you learned"',
                              "move the recap before the exercises", exercises))
+    if stem[:2] != "00":
+        found += checked_exercises(nb, shown, stem[:2])
+    return found
+
+
+EXERCISE_HEADING = re.compile(r"^### Exercise (\d\d\.\d) · (.+)$", re.MULTILINE)
+REGISTERED = re.compile(r"""@exercise\(\s*"(\d\d\.\d)",\s*"([^"]+)"\s*\)""")
+
+
+def registered_exercises(number):
+    """{id: title} of the checks in workshop_utils/exercises/nbNN.py, read as text (no Keras import)."""
+    module = ROOT / "workshop_utils" / "exercises" / f"nb{number}.py"
+    return dict(REGISTERED.findall(module.read_text())) if module.is_file() else {}
+
+
+def checked_exercises(nb, shown, number):
+    """From notebook 01 on: 2-3 "### Exercise NN.k · title" sections, each with its check, titled as registered."""
+    found, registered = [], registered_exercises(number)
+    where = {}
+    for i, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "markdown":
+            for exercise_id, title in EXERCISE_HEADING.findall(cell.source):
+                where[exercise_id] = (i, title.strip())
+    if not 2 <= len(where) <= 3:
+        found.append(Problem(shown, "checked-exercises", f"{len(where)} checked exercises (want 2-3)",
+                             f'give each exercise a heading "### Exercise {number}.k · title" and a code cell that '
+                             f'ends in exercises.check("{number}.k", ...)'))
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    for exercise_id, (cell, title) in sorted(where.items()):
+        if exercise_id not in registered:
+            found.append(Problem(shown, "checked-exercises", f"exercise {exercise_id} has no check",
+                                 f'register one with @exercise("{exercise_id}", "{title}") in '
+                                 f"workshop_utils/exercises/nb{number}.py", cell))
+        elif registered[exercise_id].lower() != title.lower():
+            found.append(Problem(shown, "checked-exercises", f"exercise {exercise_id} is titled {title!r} here but "
+                                 f"{registered[exercise_id]!r} in its check", "use one title in both places", cell))
+        if f'exercises.check("{exercise_id}"' not in code:
+            found.append(Problem(shown, "checked-exercises", f"exercise {exercise_id} has no check call",
+                                 f'end its code cell with exercises.check("{exercise_id}", ...)', cell))
+    for exercise_id in sorted(set(registered) - set(where)):
+        found.append(Problem(shown, "checked-exercises", f"the check {exercise_id} has no exercise in the notebook",
+                             f'add a "### Exercise {exercise_id} · ..." section, or remove the check'))
     return found
 
 

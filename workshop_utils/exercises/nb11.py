@@ -114,7 +114,7 @@ def check_dropout_space(build_function):
     return "units, learning rate and dropout are searched over the asked values; Dropout follows the hidden layer"
 
 
-@exercise("11.2", "random search, then the best model on the test set")
+@exercise("11.2", "random search, then one test evaluation")
 def check_random_search(random_tuner, best_model, x_test, y_test):
     """random_tuner: a keras_tuner.RandomSearch that has searched the space of 11.1; best_model: its best
     configuration, rebuilt and trained; x_test, y_test: the test images (as the model reads them) and labels."""

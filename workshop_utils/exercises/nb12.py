@@ -20,7 +20,7 @@ def _softmax_layers(model):
             or (isinstance(layer, keras.layers.Softmax))]
 
 
-@exercise("12.1", "mixed precision with a float32 output")
+@exercise("12.1", "mixed precision, float32 out")
 def check_mixed_model(mixed_mlp):
     """mixed_mlp: a classifier of 10 classes built under a mixed policy, its softmax in float32; afterwards
     the global policy is back to float32."""
@@ -63,7 +63,7 @@ def check_mixed_model(mixed_mlp):
             "the softmax and the output are float32, and the policy is reset")
 
 
-@exercise("12.2", "build and compile inside the strategy's scope")
+@exercise("12.2", "build and compile inside the scope")
 def check_strategy_scope(scoped_model, strategy):
     """scoped_model: the CNN built and compiled inside ``strategy.scope()``; strategy: a tf.distribute
     strategy. TensorFlow only: under another backend the check says it is skipped."""
