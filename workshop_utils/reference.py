@@ -71,6 +71,11 @@ def load_gpu_timings(path=None):
     return timings
 
 
+def _backend_of(entry, timings):
+    """The backend a device entry was timed under: its own, or else the file's."""
+    return entry.get("backend", timings["backend"])
+
+
 def describe_gpu_timings(timings):
     """Return recorded CPU and GPU epoch times (and the GPU's speed-up) as lines of text, labelled as recorded.
 
@@ -84,7 +89,7 @@ def describe_gpu_timings(timings):
     for key in ("cpu", "gpu"):
         entry = timings[key]
         if entry["status"] == "recorded":
-            backend = f", backend {entry['backend']}" if entry.get("backend", timings["backend"]) != timings["backend"] else ""
+            backend = f", backend {entry['backend']}" if _backend_of(entry, timings) != timings["backend"] else ""
             lines.append(f"  {key.upper()} {entry['name']}: {entry['epoch_seconds']:.2f} s per epoch "
                          f"(recorded {entry['date']}{backend})")
     cpu, gpu = timings["cpu"], timings["gpu"]
@@ -92,7 +97,7 @@ def describe_gpu_timings(timings):
         lines.append(NOT_RECORDED_GPU)
     elif cpu["status"] == "recorded":
         caveat = (" (different backends, so a rough guide)"
-                  if cpu.get("backend", timings["backend"]) != gpu.get("backend", timings["backend"]) else "")
+                  if _backend_of(cpu, timings) != _backend_of(gpu, timings) else "")
         lines.append(f"  recorded speed-up of the GPU: {cpu['epoch_seconds'] / gpu['epoch_seconds']:.1f}x{caveat}")
     return "\n".join(lines)
 

@@ -26,16 +26,34 @@ def keras_model(model, what="the model"):
     return model
 
 
+def loss_label(loss):
+    """Return the name of one loss (a string, a loss object or a function) as a string."""
+    if isinstance(loss, str):
+        return loss
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
+    return str(name)
+
+
 def loss_name(model):
     """Return the name of a compiled model's loss as a string (e.g. 'sparse_categorical_crossentropy')."""
     loss = getattr(model, "loss", None)
     if loss is None:
         raise NotYet("the model is not compiled yet: call model.compile(optimizer=..., loss=..., "
                      "metrics=[...]) before fit.")
-    if isinstance(loss, str):
-        return loss
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return str(name)
+    return loss_label(loss)
+
+
+def ordered_layers(model):
+    """Return a model's layers in order, nested models opened up in place (Input layers left out)."""
+    import keras
+
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            layers.extend(ordered_layers(layer))
+        elif not isinstance(layer, keras.layers.InputLayer):
+            layers.append(layer)
+    return layers
 
 
 def label_form(y):
@@ -62,14 +80,6 @@ def fingerprints(x):
     """Return a set of short hashes, one per row (sample) of ``x``."""
     x = np.ascontiguousarray(np.asarray(x))
     return {hashlib.sha1(row.tobytes()).hexdigest()[:16] for row in x.reshape(len(x), -1)}
-
-
-def check_no_shared_samples(x_a, x_b, what_a, what_b):
-    """Raise NotYet when ``x_a`` and ``x_b`` share samples (e.g. validation images taken from the test set)."""
-    shared = len(fingerprints(x_a) & fingerprints(x_b))
-    if shared:
-        raise NotYet(f"{shared} samples of {what_a} are also in {what_b}. Take {what_a} from the training "
-                     f"data only: the test set must stay unseen until the final evaluation.")
 
 
 def check_at_least(value, exercise_id, what):

@@ -1,7 +1,7 @@
 """Checks of notebook 06's exercises: a convnet built to a plan and trained, augmentation inside a model."""
 import numpy as np
 
-from ._common import check_at_least, check_loss_fits_labels, given, keras_model
+from ._common import check_at_least, check_loss_fits_labels, given, keras_model, ordered_layers
 from ._core import NotYet, exercise
 
 # The plan of exercise 06.1 (the notebook's text gives it): two 3x3 convolutions of 8 and 16 filters without
@@ -10,19 +10,6 @@ PLAN_FILTERS = (8, 16)
 PLAN_KERNEL = (3, 3)
 PLAN_KINDS = ("Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense")
 IMAGE_SHAPE = (28, 28, 1)
-
-
-def ordered_layers(model):
-    """Return a model's layers in order, nested models opened up in place (Input layers left out)."""
-    import keras
-
-    layers = []
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            layers.extend(ordered_layers(layer))
-        elif not isinstance(layer, keras.layers.InputLayer):
-            layers.append(layer)
-    return layers
 
 
 def _kind(layer):

@@ -3,9 +3,8 @@ from collections import Counter
 
 import numpy as np
 
-from ._common import check_at_least, given, keras_model
+from ._common import check_at_least, given, keras_model, loss_label, ordered_layers
 from ._core import NotYet, exercise
-from .nb06 import ordered_layers
 
 CNN_KINDS = ("Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense")
 # The notebook's convolutional network with Flatten before dense_10: 544 + 8,208 + 13*13*16*10 + 10 + 11.
@@ -55,23 +54,15 @@ def flattened_cnn(model, predicted_parameters):
     return f"one probability per image, {count:,} parameters, and you predicted the count right."
 
 
-def _loss_label(loss):
-    """The name of one output's loss, as a lower-case string."""
-    if isinstance(loss, str):
-        return loss.lower()
-    name = getattr(loss, "name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return str(name).lower()
-
-
 def _losses_by_output(model):
     """Return {output name: loss name} of a compiled model with several outputs."""
     loss = getattr(model, "loss", None)
     if loss is None:
         raise NotYet("the model is not compiled yet: compile it with one loss per output, then train it.")
     if isinstance(loss, dict):
-        return {name: _loss_label(value) for name, value in loss.items()}
+        return {name: loss_label(value).lower() for name, value in loss.items()}
     if isinstance(loss, (list, tuple)):
-        return {name: _loss_label(value) for name, value in zip(model.output_names, loss)}
+        return {name: loss_label(value).lower() for name, value in zip(model.output_names, loss)}
     raise NotYet("the model has one loss for both outputs. Give each output its own, by name: "
                  "loss={'digit': ..., 'even': ...}.")
 

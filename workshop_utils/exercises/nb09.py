@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import config
-from ._common import check_at_least, check_loss_fits_labels, given, keras_model, loss_name
+from ._common import check_at_least, check_loss_fits_labels, given, keras_model, loss_name, ordered_layers
 from ._core import NotStarted, NotYet, exercise
 
 NOTEBOOK = "09_text_classification"
@@ -19,14 +19,6 @@ def _require_tensorflow():
     if keras.backend.backend() != "tensorflow":
         raise NotStarted(f"this exercise needs the TensorFlow backend (string tensors), and Keras runs on "
                          f"{keras.backend.backend()} here: set KERAS_BACKEND=tensorflow and restart the kernel.")
-
-
-def _layers(model):
-    """Every layer of ``model``, nested models included."""
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from _layers(layer)
 
 
 def _texts_and_labels(data, what):
@@ -137,7 +129,7 @@ def check_text_model(text_model, test_data):
     if input_dtype != "string":
         raise NotYet(f"text_model's input holds {input_dtype}, not text: start it with "
                      "keras.Input(shape=(), dtype=\"string\") so that it reads raw reviews.")
-    vectorizers = [layer for layer in _layers(text_model) if isinstance(layer, keras.layers.TextVectorization)]
+    vectorizers = [layer for layer in ordered_layers(text_model) if isinstance(layer, keras.layers.TextVectorization)]
     if not vectorizers:
         raise NotYet("text_model has no TextVectorization layer: put your adapted vectorizer right after "
                      "the string input.")
