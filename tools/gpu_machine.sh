@@ -2,13 +2,15 @@
 # Run the course on a GPU machine that has CUDA and JAX but no TensorFlow, no Keras and no network
 # (the course's reference runs use one). What it needs travels with the project, git-ignored:
 #   .whl/      wheels of Keras, nbval, the Jupyter kernel, keras-tuner (../shared/gpu/fetch-wheels.sh)
-#   .gpudata/  mirror/ (files plus SHA256SUMS) and, over three calls, cifar0/ cifar1/ cifar2/ (see below)
+#   .gpudata/  mirror/ (files plus SHA256SUMS) and, over several calls, cifar0/ cifar1/ ... (see below)
 # Usage, from the project root on that machine:
 #   tools/gpu_machine.sh test [NOTEBOOKS...]     # nbval, smoke profile, JAX on the GPU
 #   tools/gpu_machine.sh run full [PREFIXES...]  # the main job in a profile, JAX on the GPU
 #   tools/gpu_machine.sh gather                  # only keep the CIFAR-10 part carried by this call
-# CIFAR-10 (171 MB) does not fit one call's 64 MiB: carry .gpudata/cifar0, cifar1, cifar2 (one each
-# call; split -n 3 of the npz, SHA256SUMS in cifar0); the script assembles and verifies it.
+# CIFAR-10 (171 MB) does not fit one call's 64 MiB: split the npz into parts (cifar10.npz.part00, 01,
+# ...), one folder each (.gpudata/cifar0, cifar1, ...; SHA256SUMS in cifar0), carry one folder per call
+# (2026-11-25: 35 MB beside .whl and mirror in the first call, then 65, 65 and 6 MB); each call gathers
+# what has arrived, and once every part is there the script assembles and verifies the file.
 # WORKSHOP_CARRY names the folder holding .whl/ and .gpudata/ when the script runs from a snapshot of
 # the project (e.g. one made with git archive, so that uncommitted work does not travel into the run).
 set -u

@@ -78,7 +78,7 @@ SETTINGS = {
         # about 35x the work per image). cifar_epochs: the old recipe's run; cifar_recipe_epochs: the
         # better recipe's (augmentation, warm-up + cosine up to cifar_peak_learning_rate, weight decay).
         "common": {"mnist_batch_size": 128, "mnist_learning_rate": 3e-3, "cifar_batch_size": 100,
-                   "cifar_peak_learning_rate": 2e-3, "cifar_weight_decay": 0.1},
+                   "cifar_peak_learning_rate": 2e-3, "cifar_weight_decay": 0.25},
         "smoke": {"mnist_model": "lean", "mnist_train_size": 3000, "mnist_test_size": 1000,
                   "mnist_epochs": 1, "cifar_model": "lean", "cifar_train_size": 200, "cifar_validation_size": 100,
                   "cifar_test_size": 200, "cifar_epochs": 1, "cifar_recipe_epochs": 1},
@@ -175,9 +175,13 @@ TARGETS = {
     "06_convolutional_networks": {
         "mnist_test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.99, "full": 0.993}),
         # workshop: the lean CIFAR-10 net, 4,000 images, 3 epochs (6,000 gave 0.40-0.42 on a 2-core CPU).
-        # full: the original net, 40 epochs: 0.781 on an H100 under JAX (2026-11-25, see docs/results.md).
+        # full: the original net, 40 epochs: 0.778-0.783 in four runs on an H100 under JAX (2026-11-25,
+        # see docs/results.md).
         "cifar10_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.30, "full": 0.75}),
-        "cifar10_recipe_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.30, "full": 0.85}),
+        # The better recipe (flips, whole-pixel shifts, warm-up + cosine, weight decay 0.25). workshop:
+        # 0.306 after 3 epochs on a 2-core CPU, below the old recipe (it pays on long runs only). full:
+        # 0.8568 and 0.8572 in 60 epochs on the H100 (0.8543 with weight decay 0.1).
+        "cifar10_recipe_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.25, "full": 0.85}),
     },
     "07_recurrent_networks": {
         # best model's test RMSE / naive last-value RMSE: must beat the naive forecast (below 1)
