@@ -80,12 +80,13 @@ def main(argv=None):
     parser.add_argument("--shift", type=int, default=4, help="largest whole-pixel shift (0: none)")
     parser.add_argument("--cutout", type=int, default=0, help="side of the erased square (0: none)")
     parser.add_argument("--train-size", type=int, default=45000, help="fewer for a quick trial run")
+    parser.add_argument("--test-size", type=int, default=10000, help="fewer for a quick trial run")
     args = parser.parse_args(argv)
 
     keras.utils.set_random_seed(42)
     (x, y), (x_test, y_test) = datasets.load_cifar10()
     x, y = x[:args.train_size].astype("float32") / 255, y[:args.train_size].reshape(-1)
-    x_test, y_test = x_test.astype("float32") / 255, y_test.reshape(-1)
+    x_test, y_test = x_test[:args.test_size].astype("float32") / 255, y_test[:args.test_size].reshape(-1)
     augmentation = [keras.layers.RandomFlip("horizontal", seed=42)]
     augmentation += [RandomPixelShift(args.shift, seed=42)] if args.shift else []
     augmentation += [Cutout(args.cutout, seed=3)] if args.cutout else []
