@@ -6,6 +6,7 @@ import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 import keras
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb06
+from workshop_utils.augmentation import RandomPixelShift
 from workshop_utils.exercises._core import ExerciseNotPassed
 
 layers = keras.layers
@@ -118,6 +119,12 @@ def test_augmentation_in_a_functional_model_passes():
     assert exercises.check("06.2", keras.Model(inputs, outputs), x).passed
 
 
+def test_whole_pixel_shifts_pass():
+    x, _ = images(8)
+    verdict = exercises.check("06.2", lean(RandomPixelShift(3, seed=1)), x, strict=True)
+    assert verdict.passed and "RandomPixelShift" in verdict.message
+
+
 def test_augmentation_not_started():
     assert exercises.check("06.2", None, None).status == "not started"
 
@@ -127,6 +134,7 @@ def test_augmentation_not_started():
     (lambda: lean(layers.RandomFlip("horizontal")), "mirrors the digits"),
     (lambda: lean(layers.RandomRotation(0.5)), "turns images by up to 180 degrees"),
     (lambda: lean(layers.RandomTranslation(0.4, 0.1)), "more than a quarter"),
+    (lambda: lean(RandomPixelShift(10)), "up to 10 pixels, more than a quarter"),
     (lambda: lean(after=[layers.RandomTranslation(0.1, 0.1)]), "comes after a convolution"),
     (lambda: lean(layers.RandomTranslation(0.0, 0.0)), "leave the images unchanged"),
 ])

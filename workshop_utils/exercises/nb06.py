@@ -94,6 +94,11 @@ def planned_convnet(model, x_test, y_test):
     return f"layers, shapes and {expected:,} parameters as planned; {reached}."
 
 
+def _image_width(x):
+    """The width of the images in ``x`` (n, height, width, channels)."""
+    return int(np.shape(x)[2])
+
+
 def _augmentation_layers(layers):
     return [layer for layer in layers if _kind(layer).startswith("Random")]
 
@@ -127,6 +132,9 @@ def augmentation_inside(model, x):
                                                                      _largest(layer.width_factor)) > 0.25:
             raise NotYet(f"{layer.name} shifts images by more than a quarter of their size, which pushes parts "
                          "of the digit out of the picture. Keep shifts small.")
+        if _kind(layer) == "RandomPixelShift" and getattr(layer, "pixels", 0) > _image_width(x) // 4:
+            raise NotYet(f"{layer.name} shifts images by up to {layer.pixels} pixels, more than a quarter of their "
+                         "size, which pushes parts of the digit out of the picture. Keep shifts small.")
     convolutions = [index for index, layer in enumerate(layers) if isinstance(layer, keras.layers.Conv2D)]
     if not convolutions:
         raise NotYet("the model has no Conv2D layer: put the augmentation in front of a convnet.")
