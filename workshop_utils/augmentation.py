@@ -30,7 +30,6 @@ class RandomPixelShift(keras.layers.Layer):
         self.pixels = int(pixels)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.supports_masking = False
 
     def call(self, images, training=False):
         if not training or self.pixels == 0:
@@ -38,15 +37,16 @@ class RandomPixelShift(keras.layers.Layer):
         ops, p = keras.ops, self.pixels
         batch, height, width = ops.shape(images)[0], ops.shape(images)[1], ops.shape(images)[2]
         padded = ops.pad(images, [[0, 0], [p, p], [p, p], [0, 0]])
+        dtype = keras.backend.standardize_dtype(images.dtype)
         # The window's top-left corner in the padded image, one per image: 0 .. 2p.
         top = keras.random.randint((batch,), 0, 2 * p + 1, seed=self.seed_generator)
         left = keras.random.randint((batch,), 0, 2 * p + 1, seed=self.seed_generator)
         # Row i of the output is row top + i of the padded image. A one-hot matrix per image picks those
         # rows (and another the columns) with a matrix product, which every backend does fast.
         pick_rows = ops.one_hot(ops.arange(height)[None, :] + top[:, None], height + 2 * p,
-                                dtype=keras.backend.standardize_dtype(images.dtype))  # (batch, height, height + 2p)
+                                dtype=dtype)  # (batch, height, height + 2p)
         pick_cols = ops.one_hot(ops.arange(width)[None, :] + left[:, None], width + 2 * p,
-                                dtype=keras.backend.standardize_dtype(images.dtype))  # (batch, width, width + 2p)
+                                dtype=dtype)  # (batch, width, width + 2p)
         rows = ops.einsum("bip,bpqc->biqc", pick_rows, padded)  # (batch, height, width + 2p, channels)
         return ops.einsum("bjq,biqc->bijc", pick_cols, rows)  # (batch, height, width, channels)
 
