@@ -9,7 +9,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
-export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks lint lint-fix bench system-deps setup clean
 

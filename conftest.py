@@ -11,7 +11,6 @@ import os
 import pytest
 
 os.environ["WORKSHOP_PROFILE"] = "smoke"
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _start_kernel_like_jupyterlab(start_new_kernel):

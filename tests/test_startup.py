@@ -1,5 +1,18 @@
-"""TensorFlow's start-up log: what a healthy machine prints is dropped, anything else reaches the learner."""
-from workshop_utils import environment, startup
+"""TensorFlow's start-up log: what a healthy machine prints is dropped, anything else reaches the learner.
+
+Whether start-up is clean is asked of a fresh Python process: in this test session another test may have
+imported Keras first, and then ``start_backend`` has nothing left to capture.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import nbformat
+import pytest
+
+from workshop_utils import environment, paths, startup
 
 HEALTHY_CPU_MACHINE = """\
 WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
@@ -32,7 +45,65 @@ def test_warnings_in_plain_words(monkeypatch):
     assert "E0000 something broke" in notes[1]
 
 
-def test_this_machine_started_cleanly():
-    import workshop_utils  # noqa: F401  (the package starts the backend on import)
+def _fresh_process(code):
+    """Run ``code`` in a new Python process with this environment's settings; return (stdout, stderr)."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as a learner's shell has it
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=paths.PROJECT_ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
 
-    assert startup.PROBLEMS == [] and startup.startup_warnings() == []
+
+def test_this_machine_starts_cleanly_in_a_fresh_process():
+    out, err = _fresh_process(
+        "import json, workshop_utils\n"
+        "from workshop_utils import startup\n"
+        "print(json.dumps({'started': startup._started, 'captured': startup.CAPTURED,\n"
+        "                  'problems': startup.PROBLEMS, 'warnings': startup.startup_warnings()}))")
+    report = json.loads(out.splitlines()[-1])
+    assert report["started"] and report["problems"] == [] and report["warnings"] == [], report
+    assert err == "", f"start-up wrote to standard error: {err[:500]}"
+    if keras.backend.backend() == "tensorflow":  # TensorFlow always says something while it loads
+        assert report["captured"], "nothing was captured: did start_backend run before TensorFlow loaded?"
+
+
+def test_the_course_does_not_silence_tensorflow_for_the_session():
+    out, _ = _fresh_process("import os, workshop_utils; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")
+    assert out.strip() == "None"
+
+
+def test_a_start_up_problem_goes_to_standard_error(monkeypatch, capsys):
+    import workshop_utils
+
+    monkeypatch.setattr(startup, "PROBLEMS", ["E0000 dso_loader.cc:77] Could not load dynamic library 'libcudnn.so.9'"])
+    workshop_utils.setup("00_getting_started")
+    said = capsys.readouterr()
+    assert "libcudnn" in said.err and said.err.startswith("WARNING: ") and "libcudnn" not in said.out
+
+
+# A notebook as a learner runs it: the course's setup, then code that makes TensorFlow and Keras warn.
+WARNING_CELLS = [
+    "import workshop_utils\ncfg = workshop_utils.setup('00_getting_started')",
+    "import numpy as np\nimport tensorflow as tf\n"
+    "cached = tf.data.Dataset.from_tensor_slices(np.arange(64.0)).cache().batch(8)\n"
+    "for batch in cached.take(1):\n    pass",
+    "import warnings\nimport keras\n"
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "model.compile(optimizer='sgd', loss='mse')\n"
+    "data = tf.data.Dataset.from_tensor_slices((np.ones((8, 3)), np.ones(8))).batch(4)\n"
+    "model.fit(data, epochs=1, shuffle=True, verbose=0);",
+]
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="the warnings shown come from tf.data")
+def test_real_tensorflow_and_keras_warnings_reach_the_cell(tmp_path):
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in WARNING_CELLS])
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL")}
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+                   ).execute(env=env)
+    stderr = ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr") for cell in nb.cells]
+    assert stderr[0] == "", f"setup wrote to standard error: {stderr[0][:500]}"
+    assert "did not fully read the dataset being cached" in stderr[1], stderr[1][:500]  # TensorFlow's C++ log
+    assert "`shuffle=True` was passed, but will be ignored" in stderr[2], stderr[2][:500]  # a Keras warning

@@ -19,6 +19,8 @@ every random generator and prints one line about the environment. The modules:
 * ``runner``        - the main job: run every notebook headless
 * ``run_report``    - the main job's report (Markdown and HTML)
 """
+import sys
+
 from . import startup
 
 # Load Keras now, with TensorFlow's C++ start-up log kept out of the notebook (see startup.py): that is
@@ -54,6 +56,6 @@ def setup(notebook, verbose=True):
     metrics_file.unlink(missing_ok=True)  # a fresh run starts with no recorded figures
     if verbose:
         print(environment.one_line_summary(cfg))
-        for note in startup.startup_warnings():
-            print(f"WARNING: {note}")
+    for note in startup.startup_warnings():  # on standard error: a problem shows as one, even when quiet
+        print(f"WARNING: {note}", file=sys.stderr)
     return cfg

@@ -113,7 +113,8 @@ def _cached_copy(info, notes):
     expected = stamp.read_text().strip() if stamp.is_file() else info.sha256
     if expected and sha256_of(path) == expected:
         return path
-    print(f"The cached copy of {info.title} at {path} is corrupt or unverified; replacing it.")
+    print(f"WARNING: the cached copy of {info.title} at {path} is corrupt or unverified; replacing it.",
+          file=sys.stderr)
     notes.append(f"cache {path}: corrupt copy removed")
     path.unlink()
     stamp.unlink(missing_ok=True)

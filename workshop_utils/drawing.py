@@ -5,6 +5,7 @@ graphviz. Without them a notebook should not stop: ``draw_model`` prints one lin
 what is missing and returns None, and the notebook goes on.
 """
 import shutil
+import sys
 from pathlib import Path
 
 INSTALL_HINTS = {
@@ -69,9 +70,11 @@ def draw_model(model, path, show_shapes=True, dpi=96):
         keras.utils.plot_model(model, to_file=str(path), show_shapes=show_shapes, show_layer_names=True,
                                dpi=dpi)
     except (ImportError, OSError) as exc:  # e.g. a broken graphviz install: say so, do not stop the notebook
-        print(f"Cannot draw the model {model.name!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        print(f"WARNING: cannot draw the model {model.name!r}: "
+              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
         return None
     if not path.is_file():  # plot_model only prints a message in some failure cases
-        print(f"Cannot draw the model {model.name!r}: plot_model wrote no file (see its message above).")
+        print(f"WARNING: cannot draw the model {model.name!r}: plot_model wrote no file (see its message above).",
+              file=sys.stderr)
         return None
     return path

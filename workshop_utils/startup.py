@@ -7,6 +7,10 @@ Keras (and lets TensorFlow look for GPUs) with that descriptor redirected into a
 sorts what was written: lines that a healthy machine prints are dropped, anything else is kept in
 ``PROBLEMS`` and reported in plain words by ``workshop_utils.setup`` and notebook 00.
 
+Only start-up is filtered: TensorFlow's log level is left as it is, so the warnings TensorFlow and
+Keras print later (a dataset cache read halfway, a function retraced again and again) reach the
+learner's cell exactly as they would without this course.
+
 Import ``workshop_utils`` before ``keras`` or ``tensorflow`` for this to work.
 """
 import os
@@ -14,8 +18,6 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # INFO and WARNING lines after TensorFlow's log starts
 
 # Lines TensorFlow prints on a healthy machine (some only on machines without a GPU).
 EXPECTED = [re.compile(p) for p in (
