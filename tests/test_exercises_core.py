@@ -51,3 +51,24 @@ def test_unknown_ids_and_malformed_ids_stop_with_a_message():
 def test_a_missing_target_names_the_place_to_add_it():
     with pytest.raises(KeyError, match="EXERCISE_TARGETS"):
         exercises.exercise_target("99.9", "workshop")
+
+
+def _wrong_answers():
+    """Every test module's WRONG list, by exercise id."""
+    import importlib
+    from pathlib import Path
+
+    found = {}
+    for path in sorted(Path(__file__).parent.glob("test_exercises_[0-9][0-9].py")):
+        module = importlib.import_module(path.stem)
+        for case in getattr(module, "WRONG", []):
+            found.setdefault(case.exercise, []).append(case)
+    return found
+
+
+def test_every_exercise_is_judged_by_three_wrong_answers_of_different_kinds():
+    found = _wrong_answers()
+    short = {exercise_id: sorted({case.kind for case in found.get(exercise_id, [])})
+             for exercise_id in exercises.list_exercises()
+             if len({case.kind for case in found.get(exercise_id, [])}) < 3}
+    assert not short, f"exercises with fewer than three kinds of wrong answer in their tests' WRONG: {short}"

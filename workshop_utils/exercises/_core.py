@@ -24,6 +24,7 @@ class Verdict:
 
     def __init__(self, exercise_id, title, status, message):
         self.exercise_id, self.title, self.status, self.message = exercise_id, title, status, message
+        self.error = None  # the exception, when the check could not use the answer at all
 
     @property
     def passed(self):
@@ -98,7 +99,13 @@ def check(exercise_id, *answer, strict=False, **named):
         verdict = Verdict(exercise_id, title, "not started", str(reason))
     except NotYet as reason:
         verdict = Verdict(exercise_id, title, "not yet", str(reason))
+    except Exception as error:  # an answer of a form the check did not foresee: say so, never crash the cell
+        first = str(error).splitlines()[0][:300] if str(error) else ""
+        verdict = Verdict(exercise_id, title, "not yet",
+                          f"the check could not use your answer ({type(error).__name__}: {first}). Compare what "
+                          "you pass with the exercise text.")
+        verdict.error = error
     print(verdict)
     if strict and not verdict.passed:
-        raise ExerciseNotPassed(str(verdict))
+        raise ExerciseNotPassed(str(verdict)) from verdict.error
     return verdict
