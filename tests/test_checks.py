@@ -39,3 +39,17 @@ def test_standin_is_flagged_only_for_its_dataset(cfg, tmp_path, capsys):
     recorded = {e["metric"]: e["standins"] for e in json.loads((tmp_path / "02_mlp_fashion_mnist.json").read_text())}
     assert recorded == {"test_accuracy": ["fashion_mnist"], "mnist_test_accuracy": []}
     datasets.STANDINS_USED.clear()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+@pytest.mark.parametrize("metric", ["test_accuracy", "mnist_test_accuracy"])
+def test_a_figure_that_is_not_finite_never_passes(cfg, value, metric):
+    with pytest.raises(checks.SelfCheckFailed, match="not a finite number"):
+        checks.check_metric(cfg, metric, value)
+
+
+def test_nan_fails_an_at_most_target_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_METRICS_DIR", str(tmp_path))
+    cfg = config.notebook_settings("10_custom_training", "workshop")
+    with pytest.raises(checks.SelfCheckFailed, match="not a finite number"):
+        checks.check_metric(cfg, "max_metric_gap_vs_fit", float("nan"))

@@ -1,5 +1,6 @@
 """Self-checks: compare a figure a notebook measured with its target for the active profile."""
 import json
+import math
 import os
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def check_metric(cfg, name, value, dataset=None):
         raise ValueError(f"No target named {name!r} for {cfg.notebook}; known: {', '.join(cfg.targets)}.")
     direction, target = cfg.targets[name]
     value = float(value)
-    passed = value >= target if direction == "min" else value <= target
+    finite = math.isfinite(value)  # NaN or infinity (a diverged run) never meets a target
+    passed = finite and (value >= target if direction == "min" else value <= target)
     standins = datasets.STANDINS_USED & {dataset} if dataset else set(datasets.STANDINS_USED)
     record_metric(cfg, name, value, target, direction, passed, standins)
     relation = ">=" if direction == "min" else "<="
@@ -53,6 +55,10 @@ def check_metric(cfg, name, value, dataset=None):
     if passed:
         print(f"PASS  {name} = {value:.4f} {relation} target {target} (profile {cfg.profile}){note}")
         return True
+    if not finite:
+        raise SelfCheckFailed(
+            f"{name} = {value}: the figure is not a finite number, so the training diverged or a computation "
+            "went wrong. Re-run the notebook from the top; if it happens again, lower the learning rate.")
     raise SelfCheckFailed(
         f"{name} = {value:.4f}, but the {cfg.profile} profile expects {relation} {target}. "
         "Re-run the notebook from the top; if it still fails, compare your model and settings "

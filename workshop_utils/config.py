@@ -79,9 +79,11 @@ SETTINGS = {
         # better recipe's (augmentation, warm-up + cosine up to cifar_peak_learning_rate, weight decay).
         "common": {"mnist_batch_size": 128, "mnist_learning_rate": 3e-3, "cifar_batch_size": 100,
                    "cifar_peak_learning_rate": 2e-3, "cifar_weight_decay": 0.25},
+        # smoke: 2,000 CIFAR-10 images in batches of 32 give 63 steps, enough for the batch-norm statistics to
+        # settle and both recipes to clear guessing (0.28-0.31 and 0.20-0.23 on 500 test images, three seeds).
         "smoke": {"mnist_model": "lean", "mnist_train_size": 3000, "mnist_test_size": 1000,
-                  "mnist_epochs": 1, "cifar_model": "lean", "cifar_train_size": 200, "cifar_validation_size": 100,
-                  "cifar_test_size": 200, "cifar_epochs": 1, "cifar_recipe_epochs": 1},
+                  "mnist_epochs": 1, "cifar_model": "lean", "cifar_train_size": 2000, "cifar_validation_size": 100,
+                  "cifar_test_size": 500, "cifar_batch_size": 32, "cifar_epochs": 1, "cifar_recipe_epochs": 1},
         "workshop": {"mnist_model": "lean", "mnist_train_size": None, "mnist_test_size": None,
                      "mnist_epochs": 4, "cifar_model": "lean", "cifar_train_size": 4000,
                      "cifar_validation_size": 500, "cifar_test_size": None, "cifar_epochs": 3,
@@ -105,11 +107,13 @@ SETTINGS = {
         "full": {"train_size": None, "test_size": None, "validation_size": 6000, "epochs": 10},
     },
     "09_text_classification": {
-        # Sizes are numbers of reviews; smoke's fit the stand-in folder (160 train, 40 validation,
-        # 200 test reviews), so the checked outputs are the same with and without the real data.
+        # Sizes are numbers of reviews; smoke's fit the stand-in folder (800 train, 200 validation,
+        # 1,000 test reviews), so the checked outputs are the same with and without the real data. 800
+        # real reviews are the fewest that put both models clearly above guessing (bag of words 0.72-0.76,
+        # sequence model 0.63-0.67 on 512 test reviews, two seeds; 160 gave 0.65 and 0.58).
         "common": {"batch_size": 64, "validation_fraction": 0.2, "embedding_dim": 32,
                    "sequence_learning_rate": 3e-3, "patience": 1, "timing_warmup_steps": 5},
-        "smoke": {"train_size": 160, "validation_size": 32, "test_size": 192, "batch_size": 32,
+        "smoke": {"train_size": 800, "validation_size": 192, "test_size": 512, "batch_size": 32,
                   "max_tokens": 1000, "sequence_length": 100, "epochs": 3, "sequence_epochs": 3,
                   "timing_steps": 5, "timing_warmup_steps": 2},
         "workshop": {"train_size": None, "validation_size": None, "test_size": None,
@@ -156,8 +160,9 @@ SETTINGS = {
 TARGETS = {
     "00_getting_started": {},
     "01_anatomy_of_a_keras_program": {
-        "iris_test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.9, "full": 0.9}),
-        "cancer_test_accuracy": ("min", {"smoke": 0.6, "workshop": 0.93, "full": 0.93}),
+        # smoke reaches 0.87 and 0.96 (3 epochs); guessing stays below 0.51 and 0.72 (tests/test_targets.py)
+        "iris_test_accuracy": ("min", {"smoke": 0.7, "workshop": 0.9, "full": 0.9}),
+        "cancer_test_accuracy": ("min", {"smoke": 0.85, "workshop": 0.93, "full": 0.93}),
     },
     "02_mlp_fashion_mnist": {
         "test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.88, "full": 0.8835}),
@@ -177,11 +182,11 @@ TARGETS = {
         # workshop: the lean CIFAR-10 net, 4,000 images, 3 epochs (6,000 gave 0.40-0.42 on a 2-core CPU).
         # full: the original net, 40 epochs: 0.778-0.783 in four runs on an H100 under JAX (2026-11-25,
         # see docs/results.md).
-        "cifar10_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.30, "full": 0.75}),
+        "cifar10_test_accuracy": ("min", {"smoke": 0.2, "workshop": 0.30, "full": 0.75}),
         # The better recipe (flips, whole-pixel shifts, warm-up + cosine, weight decay 0.25). workshop:
         # 0.306 after 3 epochs on a 2-core CPU, below the old recipe (it pays on long runs only). full:
         # 0.8568 and 0.8572 in 60 epochs on the H100 (0.8543 with weight decay 0.1).
-        "cifar10_recipe_test_accuracy": ("min", {"smoke": 0.0, "workshop": 0.25, "full": 0.85}),
+        "cifar10_recipe_test_accuracy": ("min", {"smoke": 0.15, "workshop": 0.25, "full": 0.85}),
     },
     "07_recurrent_networks": {
         # best model's test RMSE / naive last-value RMSE: must beat the naive forecast (below 1)
@@ -193,8 +198,8 @@ TARGETS = {
     },
     "09_text_classification": {
         # Measured on a 2-core CPU: workshop 0.892 / 0.871 (119 s), full 0.894 / 0.883 (271 s).
-        "test_accuracy": ("min", {"smoke": 0.55, "workshop": 0.88, "full": 0.88}),
-        "sequence_test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.855, "full": 0.865}),
+        "test_accuracy": ("min", {"smoke": 0.62, "workshop": 0.88, "full": 0.88}),
+        "sequence_test_accuracy": ("min", {"smoke": 0.58, "workshop": 0.855, "full": 0.865}),
     },
     "10_custom_training": {
         # measured on a 2-core CPU: workshop 0.9607, full 0.9776; the gap was exactly 0 in every profile
@@ -223,8 +228,13 @@ class Settings(dict):
             ) from None
 
 
-# Targets of the checked exercises (workshop_utils.exercises), by exercise id "NN.k" and profile. Smoke
-# targets only prove that training moved away from chance; workshop and full ones were measured.
+# Exercises whose target is an error ratio: the measured figure must be at most the target (the others'
+# figures must be at least theirs).
+EXERCISE_RATIO_TARGETS = {"01.3", "07.3"}
+
+# Targets of the checked exercises (workshop_utils.exercises), by exercise id "NN.k" and profile. Every
+# target lies beyond what a model that learned nothing reaches on that profile's data (workshop_utils.baselines,
+# tests/test_targets.py); workshop and full ones were measured.
 EXERCISE_TARGETS = {
     # Figures of the worked solutions (solutions/) on a 2-core CPU, TensorFlow backend.
     "01.1": {"smoke": 0.6, "workshop": 0.92, "full": 0.93},  # cancer test acc.: 0.939-0.965, full 0.956-0.974

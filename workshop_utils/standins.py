@@ -4,6 +4,7 @@ They have the real datasets' shapes, dtypes and number of classes, and are learn
 has its own pattern), so a smoke run exercises every cell. Their figures mean nothing.
 """
 import os
+import shutil
 import tempfile
 
 import numpy as np
@@ -16,20 +17,32 @@ SPECS = {
 }
 
 
+def _labels(count, num_classes, rng):
+    labels = np.arange(count) % num_classes
+    rng.shuffle(labels)
+    return labels
+
+
+def labels(name, num_classes=10, seed=0):
+    """Return the stand-in's ``(y_train, y_test)`` alone (cheap: no images are made)."""
+    n_train, n_test, _, label_suffix = SPECS[name]
+    rng = np.random.default_rng([seed, 1])
+    return tuple(_labels(count, num_classes, rng).astype(np.uint8).reshape(count, *label_suffix)
+                 for count in (n_train, n_test))
+
+
 def image_arrays(name, num_classes=10, seed=0):
     """Return ``(x_train, y_train), (x_test, y_test)`` shaped and typed like the real dataset."""
-    n_train, n_test, shape, label_suffix = SPECS[name]
-    rng = np.random.default_rng(seed)
+    n_train, n_test, shape, _ = SPECS[name]
+    rng = np.random.default_rng([seed, 2])
     prototypes = rng.uniform(0, 255, size=(num_classes, *shape)).astype(np.float32)
 
-    def make(count):
-        labels = np.arange(count) % num_classes
-        rng.shuffle(labels)
-        noise = rng.normal(0, 60, size=(count, *shape)).astype(np.float32)
-        images = np.clip(prototypes[labels] * 0.7 + noise, 0, 255).astype(np.uint8)
-        return images, labels.astype(np.uint8).reshape(count, *label_suffix)
+    def make(y):
+        noise = rng.normal(0, 60, size=(len(y), *shape)).astype(np.float32)
+        return np.clip(prototypes[y.reshape(-1)] * 0.7 + noise, 0, 255).astype(np.uint8), y
 
-    return make(n_train), make(n_test)
+    y_train, y_test = labels(name, num_classes, seed)
+    return make(y_train), make(y_test)
 
 
 def nigeria_csv(folder, seed=0):
@@ -48,16 +61,22 @@ def nigeria_csv(folder, seed=0):
     return path
 
 
-def imdb_folder(folder, per_class=100, seed=0):
-    """Write a tiny ``aclImdb`` layout of synthetic reviews (positive and negative words); return it."""
+def imdb_folder(folder, per_class=500, seed=0):
+    """Write a small ``aclImdb`` layout of synthetic reviews (positive and negative words); return it.
+
+    ``per_class`` reviews go into each of train/pos, train/neg, test/pos and test/neg: enough for the
+    ``smoke`` profile's subsets of notebook 09.
+    """
     rng = np.random.default_rng(seed)
     words = {"pos": ["great", "wonderful", "moving", "brilliant", "fun", "superb"],
              "neg": ["awful", "boring", "dull", "terrible", "weak", "clumsy"]}
     filler = ["the", "film", "plot", "actor", "story", "scene", "was", "and", "a", "very"]
     root = folder / "aclImdb"
     done = root / ".complete"
-    if done.is_file():  # written before, by this process or another
+    version = f"{per_class} reviews per folder, seed {seed}\n"
+    if done.is_file() and done.read_text() == version:  # written before, by this process or another
         return root
+    shutil.rmtree(root, ignore_errors=True)  # an older, smaller stand-in
     for split in ("train", "test"):
         for label in ("pos", "neg"):
             target = root / split / label
@@ -66,5 +85,5 @@ def imdb_folder(folder, per_class=100, seed=0):
                 text = " ".join(rng.choice(filler + words[label] * 2, size=30))
                 rating = 8 if label == "pos" else 2
                 (target / f"{i}_{rating}.txt").write_text(text)
-    done.write_text("ok\n")
+    done.write_text(version)
     return root
