@@ -140,23 +140,29 @@ def pixel_rows(x):
     if len(x) == 0:
         return x.reshape(0, 0).astype(np.uint8)
     if x.dtype != np.uint8:
-        x = x.astype("float64")
-        finite_part = x[np.isfinite(x)]
-        scale = 255.0 if finite_part.size and finite_part.max() <= 1.0 + 1e-6 else 1.0
-        x = np.clip(np.rint(np.nan_to_num(x) * scale), 0, 255).astype(np.uint8)
+        x = np.asarray(x, dtype=np.float32)
+        if not np.isfinite(x).all():
+            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        scale = np.float32(255.0 if x.max() <= 1.0 + 1e-6 else 1.0)
+        x = np.clip(np.rint(x * scale), 0, 255).astype(np.uint8)
     return x.reshape(len(x), -1)
+
+
+def _row_hashes(x):
+    """One short hash per image of ``x`` (see ``pixel_rows``), in order."""
+    rows = np.ascontiguousarray(pixel_rows(x))
+    return [hashlib.sha1(row.data).hexdigest()[:16] for row in rows]
 
 
 def pixel_fingerprints(x):
     """Return one short hash per image (see ``pixel_rows``): compare them to find shared images."""
-    return fingerprints(pixel_rows(x))
+    return set(_row_hashes(x))
 
 
 def shared_rows(x, reference):
     """How many rows (images) of ``x`` are also rows of ``reference``, whatever their scale."""
-    mine = [hashlib.sha1(row.tobytes()).hexdigest()[:16] for row in pixel_rows(x)]
-    known = pixel_fingerprints(reference)
-    return sum(fingerprint in known for fingerprint in mine)
+    known = reference if isinstance(reference, (set, frozenset)) else pixel_fingerprints(reference)
+    return sum(fingerprint in known for fingerprint in _row_hashes(x))
 
 
 def model_loss(model, x, y):
@@ -271,29 +277,31 @@ def check_training_data(calls, x_given, x_test, what="your function"):
     validation images kept apart from the training images and no test image anywhere."""
     if not calls:
         raise NotYet(f"{what} never called fit: train the model inside the function.")
+    given, test = pixel_fingerprints(x_given), pixel_fingerprints(x_test)
     for call in calls:
         (x_fit, _), validation = call.training_and_validation()
         if x_fit is None or not hasattr(x_fit, "__len__"):
             raise NotYet(f"{what} trained on a {type(x_fit).__name__}: pass fit the arrays it receives (or parts "
                          "of them), so that the check can see which images it trained on.")
-        if _leaks(x_fit, x_test):
-            raise NotYet(f"{what} trained on {_leaks(x_fit, x_test)} test images: the test set stays unseen "
+        fit_rows = pixel_fingerprints(x_fit)
+        if _leaks(x_fit, test):
+            raise NotYet(f"{what} trained on {_leaks(x_fit, test)} test images: the test set stays unseen "
                          "until the final evaluation.")
-        if shared_rows(x_fit, x_given) < len(x_fit):
+        if shared_rows(x_fit, given) < len(x_fit):
             raise NotYet(f"{what} trained on images that are not among those the check handed it: use the "
                          "function's arguments, not the notebook's variables.")
         if validation is None:
             continue
         x_val = validation[0]
-        if _leaks(x_val, x_test):
-            raise NotYet(f"{what} validated on {_leaks(x_val, x_test)} test images: the validation data "
+        if _leaks(x_val, test):
+            raise NotYet(f"{what} validated on {_leaks(x_val, test)} test images: the validation data "
                          "chooses epochs and models, so it must come from the training images, never from the "
                          "test set.")
-        if shared_rows(x_val, x_given) < len(x_val):
+        if shared_rows(x_val, given) < len(x_val):
             raise NotYet(f"{what} validated on images that are not among those the check handed it: split "
                          "the validation part off the function's arguments.")
-        if _leaks(x_val, x_fit):
-            raise NotYet(f"{_leaks(x_val, x_fit)} of the validation images are also training images, so "
+        if _leaks(x_val, fit_rows):
+            raise NotYet(f"{_leaks(x_val, fit_rows)} of the validation images are also training images, so "
                          "the validation figures look better than they are. Split the training arrays into "
                          "two parts that do not overlap.")
 
