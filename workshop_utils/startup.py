@@ -7,16 +7,20 @@ Keras (and lets TensorFlow look for GPUs) with that descriptor redirected into a
 sorts what was written: lines that a healthy machine prints are dropped, anything else is kept in
 ``PROBLEMS`` and reported in plain words by ``workshop_utils.setup`` and notebook 00.
 
-Only start-up is filtered: TensorFlow's log level is left as it is, so the warnings TensorFlow and
-Keras print later (a dataset cache read halfway, a function retraced again and again) reach the
-learner's cell exactly as they would without this course.
+TensorFlow's log level is left as it is, so the warnings TensorFlow and Keras print later (a dataset
+cache read halfway, a function retraced again and again) reach the learner's cell as they would without
+this course. In a Jupyter kernel, ``filter_healthy_lines`` drops only the few lines listed in
+``HEALTHY_LATER``, which TensorFlow prints in a healthy session and which say nothing about the learner's
+code; everything else passes through untouched.
 
 Import ``workshop_utils`` before ``keras`` or ``tensorflow`` for this to work.
 """
 import os
 import re
+import select
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 # Lines TensorFlow prints on a healthy machine (some only on machines without a GPU).
@@ -30,12 +34,19 @@ EXPECTED = [re.compile(p) for p in (
     r"computation_placer\.cc.*already registered",
     r"TF-TRT Warning: Could not find TensorRT",
 )]
+# Lines TensorFlow prints later in a healthy session, each once per process: dropped in Jupyter kernels.
+HEALTHY_LATER = [re.compile(p) for p in (
+    # the first dataset that a tf.distribute strategy distributes (notebook 12's MirroredStrategy fit)
+    r"generator_dataset_op\.cc.*Memory patch applied",
+    r"dataset\.cc.*Input of GeneratorDatasetOp::Dataset will not be optimized",
+)]
 # Expected only where the machine has no NVIDIA GPU at all; with one, it means the GPU failed.
 NO_GPU_ONLY = re.compile(r"failed call to cuInit")
 
 CAPTURED = []   # every line written to standard error while the backend started
 PROBLEMS = []   # the lines among them that a healthy machine does not print
 _started = False
+_filtering = False
 
 
 def nvidia_gpu_present():
@@ -95,7 +106,55 @@ def start_backend():
         text = sink.read().decode("utf-8", errors="replace")
     CAPTURED[:] = text.splitlines()
     PROBLEMS[:] = classify(CAPTURED, nvidia_gpu_present())
+    filter_healthy_lines()
     return PROBLEMS
+
+
+def _in_jupyter_kernel():
+    """True inside a Jupyter kernel, whose Python-level standard error does not go through descriptor 2."""
+    return type(sys.stderr).__module__.startswith("ipykernel")
+
+
+def _pump(read_end, target):
+    """Copy what arrives at ``read_end`` to ``target`` line by line, leaving out the HEALTHY_LATER lines."""
+    pending = b""
+    poller = select.poll()
+    poller.register(read_end, select.POLLIN)
+    while True:
+        if not poller.poll(100 if pending else None):  # quiet for 0.1 s: pass on a line without its end
+            os.write(target, pending)
+            pending = b""
+            continue
+        chunk = os.read(read_end, 65536)
+        if not chunk:
+            break
+        *lines, pending = (pending + chunk).split(b"\n")
+        kept = [line + b"\n" for line in lines
+                if not any(p.search(line.decode("utf-8", errors="replace")) for p in HEALTHY_LATER)]
+        if kept:
+            os.write(target, b"".join(kept))
+    if pending:
+        os.write(target, pending)
+
+
+def filter_healthy_lines():
+    """In a Jupyter kernel, send descriptor 2 through a thread that drops the HEALTHY_LATER lines only.
+
+    Does nothing outside a kernel (a script's own standard error goes through descriptor 2, and a filter
+    thread could lose its last lines at exit) or when it runs already.
+    """
+    global _filtering
+    if _filtering or not _in_jupyter_kernel():
+        return
+    try:
+        target = os.dup(2)
+        read_end, write_end = os.pipe()
+    except OSError:
+        return
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    threading.Thread(target=_pump, args=(read_end, target), daemon=True, name="healthy-line-filter").start()
+    _filtering = True
 
 
 def gpu_problem():
