@@ -1,13 +1,18 @@
 """Exercises of notebook 09 (TensorFlow only): a single-word vectorizer adapted on the training text, and a
-model that reads raw strings."""
+model that reads raw strings. The checks hold the reviews themselves; here they hold a few synthetic ones."""
+import functools
+
 import keras
 import numpy as np
 import pytest
+from exercise_helpers import wrong
 
 from workshop_utils import config, exercises
+from workshop_utils.exercises import nb09
 from workshop_utils.exercises._core import ExerciseNotPassed
 
-if keras.backend.backend() != "tensorflow":
+TENSORFLOW = keras.backend.backend() == "tensorflow"
+if not TENSORFLOW:
     pytest.skip("notebook 09 needs the TensorFlow backend (string tensors)", allow_module_level=True)
 import tensorflow as tf  # noqa: E402
 
@@ -22,113 +27,159 @@ def reviews(count, seed, extra=()):
     labels = rng.integers(0, 2, size=count)
     texts = [" ".join(rng.choice(FILLER, 5).tolist() + rng.choice(GOOD if label else BAD, 2).tolist()
                       + list(extra)) for label in labels]
-    return tf.data.Dataset.from_tensor_slices((texts, labels.astype("int32"))).batch(16)
+    return np.array(texts, dtype=object).astype(bytes), labels.astype("int64")
 
 
 TRAIN, TEST = reviews(96, 0), reviews(32, 1, extra=["zebra", "zebra"])
 
 
-def texts_of(dataset):
-    return dataset.map(lambda text, label: text)
+@pytest.fixture(autouse=True)
+def held_reviews(monkeypatch):
+    """The checks score on these reviews instead of the notebook's."""
+    monkeypatch.setattr(nb09, "_held_data", lambda: (TRAIN, TEST))
+    nb09._REFERENCE.clear()
 
 
-def vectorizer(adapt_on=TRAIN, **settings):
+def dataset(part):
+    texts, labels = part
+    return tf.data.Dataset.from_tensor_slices((texts, labels.astype("int32"))).batch(16)
+
+
+def texts_of(*parts):
+    return tf.data.Dataset.from_tensor_slices(np.concatenate([texts for texts, _ in parts])).batch(16)
+
+
+def vectorizer(adapt_on=(TRAIN,), **settings):
     layer = keras.layers.TextVectorization(**{"max_tokens": MAX_TOKENS, "output_mode": "multi_hot",
                                               "pad_to_max_tokens": True, **settings})
-    if adapt_on is not None:
-        layer.adapt(texts_of(adapt_on))
+    if adapt_on:
+        layer.adapt(texts_of(*adapt_on))
     return layer
 
 
-def trained_mlp(layer, loss="sparse_categorical_crossentropy", epochs=20):
+def trained_mlp(layer, loss="sparse_categorical_crossentropy", epochs=20, validate_on=None):
     width = int(layer(tf.constant(["film"])).shape[-1])
     model = keras.Sequential([keras.Input(shape=(width,)), keras.layers.Dense(8, activation="relu"),
                               keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss, metrics=["accuracy"])
-    if loss == "sparse_categorical_crossentropy":
-        model.fit(TRAIN.map(lambda text, label: (layer(text), label)), epochs=epochs, shuffle=False, verbose=0)
+    if loss == "sparse_categorical_crossentropy" and epochs:
+        rows = dataset(TRAIN).map(lambda text, label: (layer(text), label))
+        validation = None if validate_on is None else dataset(validate_on).map(lambda text, label: (layer(text), label))
+        model.fit(rows, validation_data=validation, epochs=epochs, shuffle=False, verbose=0)
     return model
 
 
-@pytest.fixture(scope="module")
+@functools.cache
 def words():
     layer = vectorizer()
     return layer, trained_mlp(layer)
 
 
-def test_09_1_passes(words):
-    verdict = exercises.check("09.1", *words, TRAIN, TEST, strict=True)
+def with_nan_weights(model):
+    model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+    return model
+
+
+# ---------------------------------------------------------------- 09.1
+def test_09_1_passes():
+    verdict = exercises.check("09.1", *words(), strict=True)
     assert verdict.passed and "training reviews only" in verdict.message
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda: vectorizer(ngrams=2), "counts groups of words"),
-    (lambda: vectorizer(output_mode="count"), "output_mode='count'"),
-    (lambda: vectorizer(adapt_on=TRAIN.concatenate(TEST)), "adapt it on the training text only"),
-    (lambda: vectorizer(adapt_on=None), "no vocabulary yet"),
-    (lambda: vectorizer(max_tokens=MAX_TOKENS // 2), "fewer numbers than cfg.max_tokens"),
-])
-def test_09_1_wrong_vectorizers(words, make, reason):
-    verdict = exercises.check("09.1", make(), words[1], TRAIN, TEST)
-    assert verdict.status == "not yet" and reason in verdict.message
-
-
-def test_09_1_wrong_model(words):
-    layer, model = words
-    verdict = exercises.check("09.1", layer, trained_mlp(layer, loss="categorical_crossentropy"), TRAIN, TEST)
-    assert verdict.status == "not yet" and "your labels are integers" in verdict.message
+def test_09_1_too_weak_a_model():
+    layer, _ = words()
     untrained = trained_mlp(layer, epochs=0)
-    labels = np.concatenate([label for _, label in TEST.as_numpy_iterator()])
-    minority = int(labels.mean() < 0.5)
+    minority = int(TEST[1].mean() < 0.5)
     untrained.layers[-1].set_weights([np.zeros((8, 2)), np.eye(2)[minority]])  # always the rarer class
-    assert "below this profile's target" in exercises.check("09.1", layer, untrained, TRAIN, TEST).message
+    assert "below this profile's target" in exercises.check("09.1", layer, untrained).message
 
 
-def test_09_1_not_started_and_strict(words):
-    assert exercises.check("09.1", None, None, TRAIN, TEST).status == "not started"
-    assert exercises.check("09.1", words[0], None, TRAIN, TEST).status == "not started"
+def test_09_1_not_started_and_strict():
+    assert exercises.check("09.1", None, None).status == "not started"
+    assert exercises.check("09.1", words()[0], None).status == "not started"
     with pytest.raises(ExerciseNotPassed):
-        exercises.check("09.1", vectorizer(ngrams=2), words[1], TRAIN, TEST, strict=True)
+        exercises.check("09.1", vectorizer(ngrams=2), words()[1], strict=True)
 
 
-def text_model(layer, units=1, activation="sigmoid", loss="binary_crossentropy", train=True, bias=0.0):
+# ---------------------------------------------------------------- 09.2
+def text_model(layer, units=1, activation="sigmoid", loss="binary_crossentropy", train=True, bias=0.0,
+               validate_on=None):
     review = keras.Input(shape=(), dtype="string")
     hidden = keras.layers.Dense(8, activation="relu")(layer(review))
     output = keras.layers.Dense(units, activation=activation, bias_initializer=keras.initializers.Constant(bias))
     model = keras.Model(review, output(hidden))
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss, metrics=["accuracy"])
     if train:
-        model.fit(TRAIN, epochs=20, shuffle=False, verbose=0)
+        model.fit(dataset(TRAIN), validation_data=None if validate_on is None else dataset(validate_on),
+                  epochs=20, shuffle=False, verbose=0)
     return model
 
 
-def test_09_2_passes(words):
-    verdict = exercises.check("09.2", text_model(words[0]), TEST, strict=True)
+def test_09_2_passes():
+    verdict = exercises.check("09.2", text_model(words()[0]), strict=True)
     assert verdict.passed and "survives saving" in verdict.message
 
 
-def test_09_2_wrong_answers(words):
-    layer, mlp = words
+def test_09_2_more_wrong_forms():
+    layer, mlp = words()
     cases = [
-        (text_model(layer, units=2, activation="softmax", loss="sparse_categorical_crossentropy"),
-         "shape (2, 2)"),
         (text_model(layer, loss="mse", train=False), "binary cross-entropy"),
         (text_model(layer, activation="linear", train=False, bias=3.0), "not a probability"),
         (mlp, "holds float32, not text"),
-        (text_model(vectorizer(adapt_on=None), train=False), "has no vocabulary"),
+        (text_model(vectorizer(adapt_on=()), train=False), "has no vocabulary"),
     ]
     for model, reason in cases:
-        verdict = exercises.check("09.2", model, TEST)
+        verdict = exercises.check("09.2", model)
         assert verdict.status == "not yet" and reason in verdict.message, (reason, verdict.message)
 
 
-def test_09_2_must_survive_saving():
+def test_09_2_not_started():
+    assert exercises.check("09.2", None).status == "not started"
+
+
+def unregistered_standardize():
     def standardize(text):  # not registered with keras.saving.register_keras_serializable
         return tf.strings.lower(text)
 
-    verdict = exercises.check("09.2", text_model(vectorizer(standardize=standardize)), TEST)
-    assert verdict.status == "not yet" and "register_keras_serializable" in verdict.message
+    return standardize
 
 
-def test_09_2_not_started():
-    assert exercises.check("09.2", None, TEST).status == "not started"
+WRONG = [
+    wrong("09.1", "test-data", "a vocabulary adapted on the training and the test reviews",
+          "adapt it on the training text only", lambda: (vectorizer(adapt_on=(TRAIN, TEST)), words()[1])),
+    wrong("09.1", "test-data", "a vocabulary adapted on the test reviews only",
+          "adapt it on the training text only", lambda: (vectorizer(adapt_on=(TEST,)), words()[1])),
+    wrong("09.1", "test-data", "an MLP that validated (and stopped) on the test reviews",
+          "validated on text_test_ds", lambda: (words()[0], trained_mlp(words()[0], epochs=3, validate_on=TEST))),
+    wrong("09.1", "nan", "an MLP whose weights are NaN (a diverged run)",
+          "NaN or infinite", lambda: (words()[0], with_nan_weights(trained_mlp(words()[0], epochs=0)))),
+    wrong("09.1", "form", "word pairs kept (ngrams=2)",
+          "counts groups of words", lambda: (vectorizer(ngrams=2), words()[1])),
+    wrong("09.1", "form", "counts instead of zeros and ones",
+          "output_mode='count'", lambda: (vectorizer(output_mode="count"), words()[1])),
+    wrong("09.1", "form", "a vocabulary never adapted",
+          "no vocabulary yet", lambda: (vectorizer(adapt_on=()), words()[1])),
+    wrong("09.1", "form", "fewer columns than cfg.max_tokens",
+          "fewer numbers than cfg.max_tokens", lambda: (vectorizer(max_tokens=MAX_TOKENS // 2), words()[1])),
+    wrong("09.1", "form", "a loss for one-hot labels with integer labels",
+          "your labels are integers",
+          lambda: (words()[0], trained_mlp(words()[0], loss="categorical_crossentropy"))),
+    wrong("09.2", "form", "two softmax outputs instead of one probability",
+          "shape (2, 2)", lambda: text_model(words()[0], units=2, activation="softmax",
+                                             loss="sparse_categorical_crossentropy")),
+    wrong("09.2", "nan", "a model whose weights are NaN (a diverged run)",
+          "NaN or infinite", lambda: with_nan_weights(text_model(words()[0], train=False))),
+    wrong("09.2", "form", "an unregistered standardize function, which breaks saving",
+          "register_keras_serializable", lambda: text_model(vectorizer(standardize=unregistered_standardize()))),
+    wrong("09.2", "form", "a lambda as standardize, which breaks saving",
+          "register_keras_serializable", lambda: text_model(vectorizer(standardize=lambda t: tf.strings.lower(t)))),
+    wrong("09.2", "test-data", "a vectorizer adapted on the test reviews",
+          "adapt it on the training text only", lambda: text_model(vectorizer(adapt_on=(TEST,)))),
+    wrong("09.2", "test-data", "a model that validated on the test reviews",
+          "validated on text_test_ds", lambda: text_model(words()[0], validate_on=TEST)),
+]
+
+
+@pytest.mark.parametrize("case", WRONG, ids=str)
+def test_wrong_answers_are_not_yet(case):
+    case.assert_not_yet()

@@ -1,15 +1,19 @@
 """Exercises of notebook 11: a dropout rate in the search space, and a random search's best model."""
+import tempfile
+
 import keras
 import keras_tuner
 import numpy as np
 import pytest
+from exercise_helpers import wrong
 
 from workshop_utils import exercises
+from workshop_utils.exercises import nb11
 from workshop_utils.exercises._core import ExerciseNotPassed
 
 
 def make_builder(dropout_low=0.0, dropout_high=0.5, step=0.1, where="after_hidden", fixed_rate=None,
-                 with_dropout=True, compile_it=True):
+                 with_dropout=True, compile_it=True, units_from_hp=True, hidden_activation="relu"):
     """A model-building function like the notebook's, with a dropout rate that can be set wrong on purpose."""
     def build(hp):
         units = hp.Int("units", min_value=32, max_value=512, step=32, default=128)
@@ -18,7 +22,7 @@ def make_builder(dropout_low=0.0, dropout_high=0.5, step=0.1, where="after_hidde
         if with_dropout:
             rate = hp.Float("dropout", dropout_low, dropout_high, step=step)
             dropout = keras.layers.Dropout(fixed_rate if fixed_rate is not None else rate)
-        hidden = keras.layers.Dense(units, activation="relu", name="hidden")
+        hidden = keras.layers.Dense(units if units_from_hp else 128, activation=hidden_activation, name="hidden")
         output = keras.layers.Dense(10, activation="softmax", name="digit")
         if not with_dropout:
             layers += [hidden, output]
@@ -49,83 +53,108 @@ def test_11_1_accepts_a_choice_and_a_hypermodel():
     assert exercises.check("11.1", Builder()).passed
 
 
-@pytest.mark.parametrize("builder, reason", [
-    (make_builder(with_dropout=False), "no 'dropout'"),
-    (make_builder(dropout_high=0.9), "range of 'dropout' ends elsewhere"),
-    (make_builder(dropout_low=0.1), "range of 'dropout' starts elsewhere"),
-    (make_builder(step=0.05), "check its step"),
-    (make_builder(step=None), "'dropout' is continuous"),
-    (make_builder(where="on_input"), "wrong place"),
-    (make_builder(fixed_rate=0.2), "rate does not follow hp"),
-    (make_builder(compile_it=False), "compiled model"),
-])
-def test_11_1_wrong_answers(builder, reason):
-    verdict = exercises.check("11.1", builder)
-    assert verdict.status == "not yet" and reason in verdict.message
-
-
 def test_11_1_not_started_and_strict():
     assert exercises.check("11.1", None).status == "not started"
     with pytest.raises(ExerciseNotPassed):
         exercises.check("11.1", make_builder(where="on_input"), strict=True)
 
 
-@pytest.fixture(scope="module")
-def data():
-    """Tiny separable data: the class is which of the first 10 features is large."""
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 10, size=300)
-    x = rng.normal(scale=0.1, size=(300, 12)).astype("float32")
-    x[np.arange(300), y] += 3.0
-    return x[:200], y[:200], x[200:], y[200:]
+def separable(count, seed):
+    """Tiny separable data in [0, 1]: the class is which of the first 10 features is large."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 10, size=count)
+    x = rng.uniform(0, 0.5, size=(count, 12)).astype("float32")
+    x[np.arange(count), y] += 0.5
+    return x, y
 
 
-@pytest.fixture(scope="module")
-def searched(data, tmp_path_factory):
-    x, y, x_val, y_val = data
-    keras.utils.set_random_seed(0)
-    tuner = keras_tuner.RandomSearch(make_builder(), objective="val_accuracy", max_trials=2, seed=0,
-                                     directory=str(tmp_path_factory.mktemp("tuner")), project_name="random")
-    tuner.search(x, y, validation_data=(x_val, y_val), epochs=2, batch_size=32, verbose=0)
-    best_hps = tuner.get_best_hyperparameters(1)[0]
-    model = tuner.hypermodel.build(best_hps)
-    model.fit(x, y, epochs=6, batch_size=32, verbose=0)
-    return tuner, best_hps, model
+TRAIN, VAL, TEST = separable(200, 0), separable(100, 1), separable(100, 2)
+TUNER_DIR = tempfile.TemporaryDirectory(prefix="test-exercises-11-")
 
 
-def test_11_2_passes(searched, data):
-    tuner, _, model = searched
-    verdict = exercises.check("11.2", tuner, model, data[2], data[3], strict=True)
-    assert verdict.passed and "2 trials" in verdict.message
+@pytest.fixture(autouse=True)
+def held_data(monkeypatch):
+    """The check hands the learner's function these arrays, and scores on TEST, instead of the notebook's."""
+    monkeypatch.setattr(nb11, "_held_data", lambda: (TRAIN, VAL, TEST))
 
 
-def test_11_2_wrong_model_or_data(searched, data):
-    tuner, best_hps, model = searched
-    other = best_hps.copy()
-    other.values["units"] = 512 if best_hps.values["units"] != 512 else 32
-    verdict = exercises.check("11.2", tuner, tuner.hypermodel.build(other), data[2], data[3])
-    assert verdict.status == "not yet" and "not as wide as the best trial's" in verdict.message
-    verdict = exercises.check("11.2", tuner, model, data[2][:, :6], data[3])
-    assert verdict.status == "not yet" and "cannot read x_test" in verdict.message
-    untrained = tuner.hypermodel.build(best_hps)
-    assert "below this profile's target" in exercises.check("11.2", tuner, untrained, data[2], data[3]).message
+def make_search(validation="given", objective="val_accuracy", tuner="random", best="rebuilt", builder=None,
+                fit_on_test=False, nan=False, returns="both"):
+    """A learner's random_search function, right by default, wrong in the ways its arguments say."""
+    def random_search(x_train, y_train, x_val, y_val):
+        keras.utils.set_random_seed(0)
+        if returns == "model":  # no search needed to be wrong this way
+            return make_builder()(keras_tuner.HyperParameters())
+        settings = dict(objective=objective, seed=0, directory=TUNER_DIR.name, project_name="random", overwrite=True)
+        if tuner == "random":
+            search = keras_tuner.RandomSearch(builder or make_builder(), max_trials=2, **settings)
+        else:
+            search = keras_tuner.Hyperband(builder or make_builder(), max_epochs=1, factor=3, **settings)
+        where = {"given": {"validation_data": (x_val, y_val)}, "test": {"validation_data": TEST},
+                 "split": {"validation_split": 0.2}}[validation]
+        search.search(x_train, y_train, epochs=1, batch_size=32, verbose=0, **where)
+        best_hps = search.get_best_hyperparameters(1)[0]
+        if best == "checkpoint":
+            return search, search.get_best_models(1)[0]
+        if best == "other":
+            best_hps = best_hps.copy()
+            best_hps.values["units"] = 512 if best_hps.values["units"] != 512 else 32
+        model = search.hypermodel.build(best_hps)
+        x, y = (np.concatenate([x_train, TEST[0]]), np.concatenate([y_train, TEST[1]])) if fit_on_test \
+            else (x_train, y_train)
+        model.fit(x, y, epochs=4, batch_size=32, verbose=0)
+        if nan:
+            model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+        return search, model
+
+    return random_search
 
 
-def test_11_2_wrong_tuner(data, tmp_path):
-    hyperband = keras_tuner.Hyperband(make_builder(), objective="val_accuracy", max_epochs=2,
-                                      directory=str(tmp_path), project_name="hyperband")
-    assert "keras_tuner.RandomSearch" in exercises.check("11.2", hyperband, None, None, None).message
-    by_loss = keras_tuner.RandomSearch(make_builder(), objective="val_loss", max_trials=1,
-                                       directory=str(tmp_path), project_name="by_loss")
-    assert "val_accuracy" in exercises.check("11.2", by_loss, None, None, None).message
-    without = keras_tuner.RandomSearch(make_builder(with_dropout=False), objective="val_accuracy", max_trials=1,
-                                       directory=str(tmp_path), project_name="without")
-    assert "no dropout" in exercises.check("11.2", without, None, None, None).message
-    fresh = keras_tuner.RandomSearch(make_builder(), objective="val_accuracy", max_trials=1,
-                                     directory=str(tmp_path), project_name="fresh")
-    assert "no finished trial" in exercises.check("11.2", fresh, None, None, None).message
+def test_11_2_passes():
+    verdict = exercises.check("11.2", make_search(), strict=True)
+    assert verdict.passed and "2 trials" in verdict.message and "ranked on the validation images" in verdict.message
 
 
-def test_11_2_not_started(searched):
-    assert exercises.check("11.2", None, None, None, None).status == "not started"
-    assert exercises.check("11.2", searched[0], None, None, None).status == "not started"
+def test_11_2_not_started():
+    assert exercises.check("11.2", None).status == "not started"
+
+
+WRONG = [
+    wrong("11.1", "form", "no dropout in the space", "no 'dropout'", lambda: make_builder(with_dropout=False)),
+    wrong("11.1", "form", "a range that ends at 0.9", "range of 'dropout' ends elsewhere",
+          lambda: make_builder(dropout_high=0.9)),
+    wrong("11.1", "form", "a range that starts at 0.1", "range of 'dropout' starts elsewhere",
+          lambda: make_builder(dropout_low=0.1)),
+    wrong("11.1", "form", "a step of 0.05", "check its step", lambda: make_builder(step=0.05)),
+    wrong("11.1", "form", "a continuous rate", "'dropout' is continuous", lambda: make_builder(step=None)),
+    wrong("11.1", "form", "dropout on the input", "wrong place", lambda: make_builder(where="on_input")),
+    wrong("11.1", "form", "a model that is not compiled", "compiled model", lambda: make_builder(compile_it=False)),
+    wrong("11.1", "wrong-way", "a rate declared but a fixed 0.2 used", "rate does not follow hp",
+          lambda: make_builder(fixed_rate=0.2)),
+    wrong("11.1", "wrong-way", "a width declared but a fixed 128 used", "no longer follows hp",
+          lambda: make_builder(units_from_hp=False)),
+    wrong("11.1", "nan", "a model whose outputs are NaN (log of the hidden pre-activations)", "NaN or infinite",
+          lambda: make_builder(hidden_activation=keras.ops.log)),
+    wrong("11.2", "test-data", "trials ranked on the test images (validation_data=(x_test, y_test))",
+          "validated on", lambda: make_search(validation="test")),
+    wrong("11.2", "test-data", "the best model trained on the test images too", "trained on",
+          lambda: make_search(fit_on_test=True)),
+    wrong("11.2", "form", "trials validated on a split of the training images, not on x_val",
+          "other images than the x_val", lambda: make_search(validation="split")),
+    wrong("11.2", "form", "trials ranked by the training accuracy", "objective=\"val_accuracy\"",
+          lambda: make_search(objective="accuracy")),
+    wrong("11.2", "form", "Hyperband instead of random search", "keras_tuner.RandomSearch",
+          lambda: make_search(tuner="hyperband")),
+    wrong("11.2", "form", "only the model returned", "should return two things", lambda: make_search(returns="model")),
+    wrong("11.2", "wrong-way", "a model that is not the best trial's", "not as wide as the best trial's",
+          lambda: make_search(best="other")),
+    wrong("11.2", "wrong-way", "the best trial's checkpoint, not rebuilt and trained", "was not trained inside",
+          lambda: make_search(best="checkpoint")),
+    wrong("11.2", "nan", "a best model whose weights are NaN (a diverged run)", "NaN or infinite",
+          lambda: make_search(nan=True)),
+]
+
+
+@pytest.mark.parametrize("case", WRONG, ids=str)
+def test_wrong_answers_are_not_yet(case):
+    case.assert_not_yet()

@@ -238,6 +238,7 @@ BASELINES = {
     "02.2": image_accuracy("fashion_mnist", "02_mlp_fashion_mnist", "test_size"),
     "03.3": image_accuracy("mnist", "03_tf_data_pipelines", "test_size"),
     "05.1": validation_accuracy("mnist", "05_checkpoints_and_saving"),
+    "05.2": image_accuracy("mnist", "05_checkpoints_and_saving", "test_size"),
     "06.1": image_accuracy("mnist", "06_convolutional_networks", "mnist_test_size"),
     "07.3": series_ratio,
     "08.2": lambda profile: (image_accuracy("mnist", "08_functional_api", "test_size")(profile)

@@ -191,6 +191,17 @@ def check_not_validated_on(history, model, x, y, what="the test images"):
                      "the training set.")
 
 
+def check_not_fitted_to_test(test_accuracy, n_test, val_accuracy, n_val, what):
+    """NotYet when a model does clearly better on the test images than on validation images it never saw
+    (beyond 3.5 standard errors of the difference, plus 2 points): it was trained or chosen on the test set."""
+    p = min(max((test_accuracy + val_accuracy) / 2, 0.01), 0.99)
+    margin = 0.02 + 3.5 * math.sqrt(p * (1 - p) * (1 / n_test + 1 / n_val))
+    if test_accuracy - val_accuracy > margin:
+        raise NotYet(f"{what} does much better on the test images ({test_accuracy:.3f}) than on validation images "
+                     f"it never saw ({val_accuracy:.3f}): it learned the test set. Train on the training images "
+                     "only; the test images stay unseen until the final evaluation.")
+
+
 @dataclasses.dataclass
 class FitCall:
     """One call of ``fit`` seen by ``recording_fit``: the model and the data it got."""

@@ -12,7 +12,7 @@ from .. import config, datasets, preprocessing
 _DATA_SETTINGS = ("WORKSHOP_PROFILE", "WORKSHOP_DATA_MIRROR", "WORKSHOP_DATA_CACHE", "WORKSHOP_OFFLINE")
 
 
-def _env():
+def data_settings():
     """What decides which data a loader returns; part of the cache key, so a changed setting reloads."""
     return tuple(os.environ.get(name, "") for name in _DATA_SETTINGS)
 
@@ -34,7 +34,7 @@ def image_split(loader, notebook, train_key="train_size", test_key="test_size"):
         notebook: the notebook's name, whose settings give the subset sizes and the seed.
         train_key, test_key: the settings that hold the two sizes (e.g. ``"mnist_train_size"``).
     """
-    return _image_split(loader, notebook, train_key, test_key, _env())
+    return _image_split(loader, notebook, train_key, test_key, data_settings())
 
 
 def mlp_rows(images):

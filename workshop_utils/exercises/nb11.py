@@ -1,9 +1,22 @@
 """Checks for notebook 11 (hyperparameter tuning): a search space with a dropout rate, and a random search
-whose best configuration is rebuilt, trained and scored on the test set."""
+whose best configuration is rebuilt, trained and scored on the test set.
+
+For 11.2 the learner hands over a function that runs the search; the check calls it with the notebook's
+training and validation images, which it holds, records every fit (the tuner's trials included), and
+scores the returned model once on the test images, which the function never sees.
+"""
+import functools
+
 import numpy as np
 
-from ._common import check_at_least, given, keras_model
+from .. import config
+from ._common import (check_at_least, check_training_data, finite_array, given, keras_model, recording_fit,
+                      run_learner, shared_rows)
 from ._core import NotYet, exercise
+from ._heldout import data_settings, image_split, mlp_rows
+from ._predict import outputs_of
+
+NOTEBOOK = "11_hyperparameter_tuning"
 
 # name -> (what the exercise asks for, in words; the values it must allow)
 SPACE = {
@@ -64,6 +77,19 @@ def _learning_rate(model):
     return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
 
 
+def _check_finite_outputs(model):
+    """NotYet when the model gives NaN or infinite outputs on a batch of pixel rows in [0, 1]."""
+    shape = tuple(model.inputs[0].shape[1:])
+    if any(size is None for size in shape):
+        return
+    probe = np.random.default_rng(0).uniform(size=(8,) + shape).astype("float32")
+    outputs = np.asarray(outputs_of(model, probe), dtype="float64")
+    if not np.all(np.isfinite(outputs)):
+        raise NotYet("the model your function builds gives NaN or infinite outputs on a batch of pixel rows in "
+                     "[0, 1], before any training: check its layers and activations (a log or a division by "
+                     "zero does this).")
+
+
 @exercise("11.1", "a dropout rate in the search space")
 def check_dropout_space(build_function):
     """build_function: your model-building function (or its HyperModel, or a tuner built with it)."""
@@ -71,7 +97,8 @@ def check_dropout_space(build_function):
 
     build = _build_function(build_function)
     hp = keras_tuner.HyperParameters()
-    model = keras_model(build(hp), "the model your function returns")
+    what = "your model-building function"
+    model = keras_model(run_learner(build, hp, what=what), "the model your function returns")
     found = {h.name: h for h in hp.space}
     for name, (asked, wanted) in SPACE.items():
         if name not in found:
@@ -102,9 +129,10 @@ def check_dropout_space(build_function):
         raise NotYet("the Dropout layer should come right after the hidden Dense layer.")
 
     probe = keras_tuner.HyperParameters()
-    build(probe)
+    run_learner(build, probe, what=what)
     probe.values.update({"units": 64, "dropout": 0.3, "learning_rate": 1e-2})
-    model = build(probe)
+    model = run_learner(build, probe, what=what)
+    _check_finite_outputs(model)
     layers, dense, dropout = _dense_and_dropout(model)
     if not np.isclose(layers[dropout[0]].rate, 0.3):
         raise NotYet("the Dropout layer's rate does not follow hp: pass it the value that hp.Float returns.")
@@ -114,32 +142,74 @@ def check_dropout_space(build_function):
     return "units, learning rate and dropout are searched over the asked values; Dropout follows the hidden layer"
 
 
+@functools.lru_cache(maxsize=2)
+def _split(env):
+    from sklearn.model_selection import train_test_split
+
+    cfg = config.notebook_settings(NOTEBOOK)
+    (x_search, y_search), (x_test, y_test) = image_split("load_mnist", NOTEBOOK)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_search, y_search, test_size=cfg.validation_size, stratify=y_search, random_state=cfg.seed)
+    return ((mlp_rows(x_train), np.asarray(y_train)), (mlp_rows(x_val), np.asarray(y_val)),
+            (mlp_rows(x_test), np.asarray(y_test)))
+
+
+def _held_data():
+    """The notebook's ``(x_train, y_train), (x_val, y_val), (x_test, y_test)`` in the active profile, the
+    images as rows of 784 pixels in [0, 1], as the notebook prepares them."""
+    return _split(data_settings())
+
+
 @exercise("11.2", "random search, then one test evaluation")
-def check_random_search(random_tuner, best_model, x_test, y_test):
-    """random_tuner: a keras_tuner.RandomSearch that has searched the space of 11.1; best_model: its best
-    configuration, rebuilt and trained; x_test, y_test: the test images (as the model reads them) and labels."""
+def check_random_search(random_search):
+    """random_search: your function ``random_search(x_train, y_train, x_val, y_val)`` that runs a
+    keras_tuner.RandomSearch over the space of 11.1, ranks the trials on (x_val, y_val), rebuilds and trains
+    the best configuration and returns ``(tuner, best_model)``. The check calls it with the notebook's
+    training and validation images and scores best_model once on the test images, all held by itself."""
     import keras_tuner
 
-    given(random_tuner, "random_tuner")
+    given(random_search, "random_search (your function)")
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = _held_data()
+    with recording_fit() as calls:
+        result = run_learner(random_search, x_train, y_train, x_val, y_val, what="random_search")
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise NotYet("random_search should return two things, the tuner and the best model: "
+                     "`return random_tuner, best_model`.")
+    random_tuner, best_model = result
     if not isinstance(random_tuner, keras_tuner.Tuner):
-        raise NotYet(f"random_tuner should be a keras_tuner tuner, not a {type(random_tuner).__name__}.")
+        raise NotYet(f"random_search's first result should be the keras_tuner tuner, not a "
+                     f"{type(random_tuner).__name__}.")
     oracle = random_tuner.oracle
     if not isinstance(oracle, keras_tuner.oracles.RandomSearchOracle):
-        raise NotYet(f"random_tuner searches with {type(oracle).__name__}: the exercise asks for "
+        raise NotYet(f"random_search searches with {type(oracle).__name__}: the exercise asks for "
                      "keras_tuner.RandomSearch.")
     objective = oracle.objective
     if getattr(objective, "name", None) != "val_accuracy" or getattr(objective, "direction", "max") != "max":
-        raise NotYet(f"random_tuner ranks its trials by {getattr(objective, 'name', objective)!r}: rank them by "
+        raise NotYet(f"the tuner ranks its trials by {getattr(objective, 'name', objective)!r}: rank them by "
                      "the validation accuracy, objective=\"val_accuracy\".")
     names = [h.name for h in oracle.hyperparameters.space]
     if "dropout" not in names:
-        raise NotYet("random_tuner's search space has no dropout: build the tuner with your function from "
+        raise NotYet("the tuner's search space has no dropout: build the tuner with your function from "
                      "exercise 11.1.")
     done = [t for t in oracle.trials.values() if t.status == "COMPLETED"]
     if not done:
-        raise NotYet("random_tuner has no finished trial yet: run random_tuner.search(...).")
+        raise NotYet("the tuner has no finished trial: run random_tuner.search(...) inside random_search.")
+    keras_model(best_model, "best_model (random_search's second result)")
 
-    keras_model(best_model, "best_model")
+    check_training_data(calls, np.concatenate([x_train, x_val]), x_test, what="random_search")
+    trials = [call for call in calls if call.model is not best_model]
+    for call in trials:
+        _, validation = call.training_and_validation()
+        if validation is None:
+            raise NotYet("a trial of the search trained without validation data, so val_accuracy cannot rank "
+                         "it: pass search validation_data=(x_val, y_val).")
+        if len(validation[0]) != len(x_val) or shared_rows(validation[0], x_val) < len(x_val):
+            raise NotYet("the trials validated on other images than the x_val that random_search receives: "
+                         "pass search validation_data=(x_val, y_val), the function's own arguments.")
+    if not any(call.model is best_model for call in calls):
+        raise NotYet("best_model was not trained inside random_search: rebuild the best configuration with "
+                     "random_tuner.hypermodel.build(best_hps) and fit it for cfg.epochs epochs.")
+
     best = random_tuner.get_best_hyperparameters(num_trials=1)[0].values
     layers, dense, dropout = _dense_and_dropout(best_model)
     if not dense or layers[dense[0]].units != best["units"]:
@@ -153,15 +223,15 @@ def check_random_search(random_tuner, best_model, x_test, y_test):
         raise NotYet("best_model's learning rate is not the best trial's: rebuild it with "
                      "random_tuner.hypermodel.build(best_hps).")
 
-    x_test, y_test = given(x_test, "x_test"), np.asarray(given(y_test, "y_test")).reshape(-1)
     try:
-        predictions = best_model.predict(x_test, batch_size=512, verbose=0)
-    except Exception as error:  # a shape or dtype the model does not read
-        raise NotYet(f"best_model cannot read x_test ({type(error).__name__}): pass the test images "
-                     "prepared as the training images are (flattened, scaled).") from None
-    if len(predictions) != len(y_test):
-        raise NotYet(f"x_test holds {len(predictions)} images but y_test {len(y_test)} labels.")
-    accuracy = float(np.mean(np.argmax(predictions, axis=-1) == y_test))
+        probabilities = outputs_of(best_model, x_test)
+    except Exception as error:  # a shape the model does not read
+        raise NotYet(f"best_model cannot read the test images ({type(error).__name__}): it should take rows of "
+                     "784 pixels between 0 and 1, as the function's x_train.") from None
+    finite_array(probabilities, "best_model's outputs on the test images")
+    accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == y_test))
     reached = check_at_least(accuracy, "11.2", "test accuracy")
-    return (f"a random search of {len(done)} trials over units, learning rate and dropout; the best "
-            f"configuration rebuilt and trained: {reached}")
+    score = max(t.score for t in done if t.score is not None)
+    return (f"a random search of {len(done)} trials over units, learning rate and dropout, ranked on the "
+            f"validation images (best val_accuracy {score:.4f}); the best configuration rebuilt and trained: "
+            f"{reached}")

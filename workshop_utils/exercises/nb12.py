@@ -1,7 +1,10 @@
 """Checks for notebook 12 (GPUs and distribution): a mixed-precision model with a float32 output, and a
 model built and compiled inside a tf.distribute strategy's scope (TensorFlow only)."""
+import numpy as np
+
 from ._common import given, keras_model
 from ._core import NotStarted, NotYet, exercise
+from ._predict import outputs_of
 
 SIXTEEN_BITS = ("float16", "bfloat16")
 
@@ -18,6 +21,23 @@ def _softmax_layers(model):
     return [layer for layer in model.layers
             if getattr(layer, "activation", None) is keras.activations.softmax
             or (isinstance(layer, keras.layers.Softmax))]
+
+
+def _check_probabilities(model):
+    """Run the model on a batch of images with pixels in [0, 1]: its outputs must be finite probabilities.
+    16 bits overflow above 65,504 (float16), and an overflow turns the softmax's output into NaN."""
+    shape = tuple(model.inputs[0].shape[1:])
+    if any(size is None for size in shape):
+        return
+    images = np.random.default_rng(0).uniform(size=(16,) + shape).astype("float32")
+    outputs = np.asarray(outputs_of(model, images), dtype="float64")
+    if not np.all(np.isfinite(outputs)):
+        raise NotYet("mixed_mlp gives NaN or infinite outputs on a batch of images with pixels in [0, 1]: in "
+                     "float16 any number above 65,504 overflows to inf, and the softmax then gives NaN. Check the "
+                     "weights and the scaling of the inputs, or compute in bfloat16 (\"mixed_bfloat16\").")
+    if not np.allclose(outputs.sum(axis=-1), 1.0, atol=1e-3) or outputs.min() < 0:
+        raise NotYet("mixed_mlp's outputs on a batch of images are not probabilities that sum to 1: end the "
+                     "model with a softmax over the 10 outputs.")
 
 
 @exercise("12.1", "mixed precision, float32 out")
@@ -54,6 +74,7 @@ def check_mixed_model(mixed_mlp):
     output_dtype = _dtype(mixed_mlp.outputs[0].dtype)
     if output_dtype != "float32":
         raise NotYet(f"mixed_mlp's output is {output_dtype}: the last layer must run in float32.")
+    _check_probabilities(mixed_mlp)
     policy = keras.mixed_precision.global_policy().name
     if policy != "float32":
         raise NotYet(f"the global policy is still {policy!r}: every layer built from now on inherits it. "
@@ -80,6 +101,15 @@ def check_strategy_scope(scoped_model, strategy):
     if not isinstance(strategy, tf.distribute.Strategy):
         raise NotYet(f"strategy should be a tf.distribute strategy (the notebook's MirroredStrategy), not a "
                      f"{type(strategy).__name__}.")
+    if "Default" in type(strategy).__name__:
+        raise NotYet("strategy is TensorFlow's default strategy (what tf.distribute.get_strategy() returns "
+                     "outside any scope), which owns every variable and distributes nothing: pass the "
+                     "notebook's MirroredStrategy, the one whose scope you built the model in.")
+    weights = scoped_model.get_weights()
+    broken = sum(not np.all(np.isfinite(w)) for w in weights)
+    if broken:
+        raise NotYet(f"{broken} of scoped_model's {len(weights)} weights hold NaN or infinite values (a diverged "
+                     "run): build and compile a fresh model inside the scope.")
     outside = [v for v in scoped_model.weights if not strategy.extended.variable_created_in_scope(v.value)]
     if outside:
         raise NotYet(f"{len(outside)} of scoped_model's {len(scoped_model.weights)} weights were created outside "
