@@ -92,6 +92,10 @@ WARNING_CELLS = [
     "model.compile(optimizer='sgd', loss='mse')\n"
     "data = tf.data.Dataset.from_tensor_slices((np.ones((8, 3)), np.ones(8))).batch(4)\n"
     "model.fit(data, epochs=1, shuffle=True, verbose=0);",
+    "import os, time\n"
+    "os.write(2, b'I0000 00:00:1.0 1 generator_dataset_op.cc:213] Memory patch applied: M_TRIM_THRESHOLD=128 kb\\n'\n"
+    "            b'W0000 00:00:1.0 1 some_op.cc:1] a real warning\\n')\n"
+    "time.sleep(0.5)",
 ]
 
 
@@ -107,3 +111,4 @@ def test_real_tensorflow_and_keras_warnings_reach_the_cell(tmp_path):
     assert stderr[0] == "", f"setup wrote to standard error: {stderr[0][:500]}"
     assert "did not fully read the dataset being cached" in stderr[1], stderr[1][:500]  # TensorFlow's C++ log
     assert "`shuffle=True` was passed, but will be ignored" in stderr[2], stderr[2][:500]  # a Keras warning
+    assert "a real warning" in stderr[3] and "Memory patch" not in stderr[3], stderr[3]  # HEALTHY_LATER only
