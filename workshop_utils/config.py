@@ -75,7 +75,7 @@ SETTINGS = {
         # mnist_model: "lean" (pools after each convolution, a third of the keras.io convnet's
         # work per image) or "original" (the old course's Conv 6x6 net, about 7x slower on a CPU).
         # cifar_model: "lean" (3x3 kernels, 16-32 filters) or "original" (the Krizhevsky-like net,
-        # about 35x the work per image). cifar_epochs: the old recipe's run; cifar_recipe_epochs: the
+        # about 39x the work per image). cifar_epochs: the old recipe's run; cifar_recipe_epochs: the
         # better recipe's (augmentation, warm-up + cosine up to cifar_peak_learning_rate, weight decay).
         "common": {"mnist_batch_size": 128, "mnist_learning_rate": 3e-3, "cifar_batch_size": 100,
                    "cifar_peak_learning_rate": 2e-3, "cifar_weight_decay": 0.25},
@@ -253,7 +253,7 @@ EXERCISE_TARGETS = {
     # at most: test RMSE / naive RMSE. Stacked LSTM: workshop 0.994 (seeds 1, 2: 0.991, 0.987); full's 300
     # epochs overfit the 77 windows (1.006), so full only asks not to lose more than 1 % to the naive forecast.
     "07.3": {"smoke": 5.0, "workshop": 1.0, "full": 1.01},
-    "08.2": {"smoke": 0.5, "workshop": 0.95, "full": 0.96},  # digit and even test accuracy; workshop 0.9655, 0.9653
+    "08.2": {"smoke": 0.6, "workshop": 0.95, "full": 0.96},  # digit and even test accuracy; workshop 0.9655, 0.9653
     # smoke, 512 real test reviews: 09.1 0.78-0.81, 09.2 0.77-0.79 (five seeds); guessing stays below 0.57
     "09.1": {"smoke": 0.65, "workshop": 0.86, "full": 0.86},  # single-word bag MLP: workshop 0.880, full 0.880
     "09.2": {"smoke": 0.65, "workshop": 0.86, "full": 0.86},  # raw strings, one sigmoid: workshop 0.879, full 0.875

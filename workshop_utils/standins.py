@@ -1,7 +1,8 @@
 """Synthetic stand-ins for datasets that are not available, used only by the ``smoke`` profile.
 
 They have the real datasets' shapes, dtypes and number of classes, and are learnable (each class
-has its own pattern), so a smoke run exercises every cell. Their figures mean nothing.
+has its own pattern: a random image for the grey ones, a colour for CIFAR-10's, so that flips and shifts
+keep it), so a smoke run exercises every cell. Their figures mean nothing.
 """
 import os
 import shutil
@@ -35,7 +36,11 @@ def image_arrays(name, num_classes=10, seed=0):
     """Return ``(x_train, y_train), (x_test, y_test)`` shaped and typed like the real dataset."""
     n_train, n_test, shape, _ = SPECS[name]
     rng = np.random.default_rng([seed, 2])
-    prototypes = rng.uniform(0, 255, size=(num_classes, *shape)).astype(np.float32)
+    if len(shape) == 3:  # colour photos: one colour per class, which flips and shifts keep (notebook 06's recipe)
+        colours = rng.uniform(30, 225, size=(num_classes, 1, 1, shape[2]))
+        prototypes = np.broadcast_to(colours, (num_classes, *shape)).astype(np.float32)
+    else:
+        prototypes = rng.uniform(0, 255, size=(num_classes, *shape)).astype(np.float32)
 
     def make(y):
         noise = rng.normal(0, 60, size=(len(y), *shape)).astype(np.float32)
