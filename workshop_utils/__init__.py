@@ -7,6 +7,7 @@ every random generator and prints one line about the environment. The modules:
 * ``datasets``      - offline-capable, checksum-verified dataset loaders and ``fetch-data``
 * ``preprocessing`` - flatten, scale, one-hot, subsets, windows over a series
 * ``plotting``      - learning curves, image grids, confusion matrix, forecasts
+* ``forecasting``   - simple forecasts, RMSE, the membrane recording split in time and windowed (notebook 07)
 * ``augmentation``  - ``RandomPixelShift``, whole-pixel shifts that are cheap on every backend (notebook 06)
 * ``checks``        - self-checks of measured figures against targets
 * ``architecture``  - a compact table of a model's layers, activations and parameters

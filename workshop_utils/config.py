@@ -94,11 +94,17 @@ SETTINGS = {
                  "cifar_recipe_epochs": 60},
     },
     "07_recurrent_networks": {
-        "common": {"window": 20, "horizon": 6, "test_fraction": 0.2, "batch_size": 16,
-                   "learning_rate": 1e-3},
-        "smoke": {"epochs": 1},
-        "workshop": {"epochs": 100},
-        "full": {"epochs": 300},
+        # Nigeria series: the last validation_months training months choose the model; the five networks
+        # train for `epochs`. Membrane recording (matplotlib's membrane.dat, every membrane_step-th sample):
+        # fit / validation / test parts in time (membrane_fractions), windows of membrane_window changes, an
+        # LSTM stopped early on validation (membrane_patience) within membrane_epochs; smoke restores the better of
+        # its 2 epochs (the second, for all five seeds measured).
+        "common": {"window": 20, "horizon": 6, "test_fraction": 0.2, "validation_months": 20, "batch_size": 16,
+                   "learning_rate": 1e-3, "membrane_step": 2, "membrane_fractions": (0.6, 0.2),
+                   "membrane_window": 50, "membrane_batch_size": 64},
+        "smoke": {"epochs": 1, "membrane_epochs": 2, "membrane_patience": 2},
+        "workshop": {"epochs": 100, "membrane_epochs": 20, "membrane_patience": 3},
+        "full": {"epochs": 300, "membrane_epochs": 40, "membrane_patience": 5},
     },
     "08_functional_api": {
         "common": {"batch_size": 128},
@@ -189,8 +195,15 @@ TARGETS = {
         "cifar10_recipe_test_accuracy": ("min", {"smoke": 0.15, "workshop": 0.25, "full": 0.85}),
     },
     "07_recurrent_networks": {
-        # best model's test RMSE / naive last-value RMSE: must beat the naive forecast (below 1)
-        "best_rmse_vs_naive": ("max", {"smoke": 5.0, "workshop": 1.0, "full": 1.0}),
+        # The membrane LSTM's test RMSE / the lower of the naive and drift forecasts' (the 1,200 test steps of
+        # matplotlib's membrane.dat). This notebook on a 2-core CPU, TensorFlow, 2026-12-05: workshop 0.590, 0.609,
+        # 0.594, 0.637, 0.651 (seeds 42, 1, 2, 3, 4); full 0.590, 0.609, 0.594 (seeds 42, 1, 2; early stopping
+        # restores the same epochs); smoke 0.654 (seed 42; 0.654-0.710 over five seeds in the design runs; 0.678
+        # under JAX). A trivial forecast reaches 1.0 at best, a linear AR(20) 0.798. The Nigeria series carries no
+        # target: no network beats drift there reliably (workshop 1.018-1.032 times drift over five seeds; full
+        # 0.962 and 0.985, and drift itself chosen for the third seed); nigeria_chosen_vs_best_simple is recorded
+        # for information.
+        "membrane_rmse_vs_best_simple": ("max", {"smoke": 0.85, "workshop": 0.75, "full": 0.75}),
     },
     "08_functional_api": {
         "digit_test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.96, "full": 0.965}),
@@ -250,9 +263,12 @@ EXERCISE_TARGETS = {
     "05.1": {"smoke": 0.5, "workshop": 0.97, "full": 0.975},  # best val_accuracy in the file; workshop 0.9778
     "05.2": {"smoke": 0.5, "workshop": 0.97, "full": 0.975},  # the reloaded model's test accuracy: workshop 0.9772
     "06.1": {"smoke": 0.2, "workshop": 0.975, "full": 0.98},  # test accuracy, planned 8-16 convnet; workshop 0.9829
-    # at most: test RMSE / naive RMSE. Stacked LSTM: workshop 0.994 (seeds 1, 2: 0.991, 0.987); full's 300
-    # epochs overfit the 77 windows (1.006), so full only asks not to lose more than 1 % to the naive forecast.
-    "07.3": {"smoke": 5.0, "workshop": 1.0, "full": 1.01},
+    # at most: test RMSE on the membrane recording (1,200 steps the check holds) / the lower of naive and drift.
+    # Through the check on a 2-core CPU, TensorFlow, 2026-12-05, seeds 42, 1, 2, 3, 4: the worked solution (the
+    # notebook's membrane LSTM, early stopping) smoke 0.654-0.710 (0.678 under JAX), workshop 0.590 (the notebook's
+    # model: 0.590-0.651 over the five seeds); a GRU of 32 units smoke 0.718-0.753, workshop 0.657-0.678 (seeds 42,
+    # 1, 2). In the design runs a linear model scored 0.83-0.87, an untrained LSTM 0.98-1.03.
+    "07.3": {"smoke": 0.85, "workshop": 0.75, "full": 0.75},
     "08.2": {"smoke": 0.6, "workshop": 0.95, "full": 0.96},  # digit and even test accuracy; workshop 0.9655, 0.9653
     # smoke, 512 real test reviews: 09.1 0.78-0.81, 09.2 0.77-0.79 (five seeds); guessing stays below 0.57
     "09.1": {"smoke": 0.65, "workshop": 0.86, "full": 0.86},  # single-word bag MLP: workshop 0.880, full 0.880

@@ -39,6 +39,8 @@ HEALTHY_LATER = [re.compile(p) for p in (
     # the first dataset that a tf.distribute strategy distributes (notebook 12's MirroredStrategy fit)
     r"generator_dataset_op\.cc.*Memory patch applied",
     r"dataset\.cc.*Input of GeneratorDatasetOp::Dataset will not be optimized",
+    # a CPU-speed notice when an integer op (the gradient of RepeatVector, notebook 07) first runs
+    r"util\.cc.*oneDNN supports DT_INT32 only on platforms with AVX-512",
 )]
 # Expected only where the machine has no NVIDIA GPU at all; with one, it means the GPU failed.
 NO_GPU_ONLY = re.compile(r"failed call to cuInit")
