@@ -113,24 +113,39 @@ def finite_array(values, what):
     return array
 
 
-def check_at_least(value, exercise_id, what):
-    """Raise NotYet when ``value`` is not finite or below the exercise's target for the active profile."""
+ADVICE = "Train longer, or check the model against the exercise text."
+
+
+def check_at_least(value, exercise_id, what, advice=ADVICE):
+    """Raise NotYet (with ``advice``) when ``value`` is not finite or below the exercise's target for the
+    active profile; return a line saying it met it."""
     value = finite(value, what)
     target = exercise_target(exercise_id)
     if not value >= target:
-        raise NotYet(f"{what} is {value:.4f}, below this profile's target of {target}. "
-                     "Train longer, or check the model against the exercise text.")
+        raise NotYet(f"{what} is {value:.4f}, below this profile's target of {target}. {advice}")
     return f"{what} {value:.4f} >= {target}"
 
 
-def check_at_most(value, exercise_id, what):
-    """Raise NotYet when ``value`` (an error ratio) is not finite or above the exercise's target."""
+def check_at_most(value, exercise_id, what, advice=ADVICE):
+    """Raise NotYet (with ``advice``) when ``value`` (an error ratio) is not finite or above the exercise's
+    target; return a line saying it met it."""
     value = finite(value, what)
     target = exercise_target(exercise_id)
     if not value <= target:
-        raise NotYet(f"{what} is {value:.3f}, above this profile's target of at most {target}. "
-                     "Train longer, or check the model against the exercise text.")
+        raise NotYet(f"{what} is {value:.3f}, above this profile's target of at most {target}. {advice}")
     return f"{what} {value:.3f} <= {target}"
+
+
+def probe_outputs(model, count=8, seed=0):
+    """The model's outputs on ``count`` random inputs in [0, 1] of its input shape (None when that shape
+    has unknown sizes): a cheap look for NaN before any training or scoring."""
+    shape = tuple(model.inputs[0].shape[1:])
+    if any(size is None for size in shape):
+        return None
+    from ._predict import outputs_of
+
+    probe = np.random.default_rng(seed).uniform(size=(count,) + shape).astype("float32")
+    return np.asarray(outputs_of(model, probe), dtype="float64")
 
 
 def pixel_rows(x):

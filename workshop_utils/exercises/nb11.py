@@ -10,7 +10,7 @@ import functools
 import numpy as np
 
 from .. import config
-from ._common import (check_at_least, check_training_data, finite_array, given, keras_model, recording_fit,
+from ._common import (check_at_least, check_training_data, finite_array, given, keras_model, probe_outputs, recording_fit,
                       run_learner, shared_rows)
 from ._core import NotYet, exercise
 from ._heldout import data_settings, image_split, mlp_rows
@@ -79,12 +79,8 @@ def _learning_rate(model):
 
 def _check_finite_outputs(model):
     """NotYet when the model gives NaN or infinite outputs on a batch of pixel rows in [0, 1]."""
-    shape = tuple(model.inputs[0].shape[1:])
-    if any(size is None for size in shape):
-        return
-    probe = np.random.default_rng(0).uniform(size=(8,) + shape).astype("float32")
-    outputs = np.asarray(outputs_of(model, probe), dtype="float64")
-    if not np.all(np.isfinite(outputs)):
+    outputs = probe_outputs(model)
+    if outputs is not None and not np.all(np.isfinite(outputs)):
         raise NotYet("the model your function builds gives NaN or infinite outputs on a batch of pixel rows in "
                      "[0, 1], before any training: check its layers and activations (a log or a division by "
                      "zero does this).")

@@ -2,9 +2,8 @@
 model built and compiled inside a tf.distribute strategy's scope (TensorFlow only)."""
 import numpy as np
 
-from ._common import given, keras_model
+from ._common import given, keras_model, probe_outputs
 from ._core import NotStarted, NotYet, exercise
-from ._predict import outputs_of
 
 SIXTEEN_BITS = ("float16", "bfloat16")
 
@@ -26,11 +25,9 @@ def _softmax_layers(model):
 def _check_probabilities(model):
     """Run the model on a batch of images with pixels in [0, 1]: its outputs must be finite probabilities.
     16 bits overflow above 65,504 (float16), and an overflow turns the softmax's output into NaN."""
-    shape = tuple(model.inputs[0].shape[1:])
-    if any(size is None for size in shape):
+    outputs = probe_outputs(model, count=16)
+    if outputs is None:
         return
-    images = np.random.default_rng(0).uniform(size=(16,) + shape).astype("float32")
-    outputs = np.asarray(outputs_of(model, images), dtype="float64")
     if not np.all(np.isfinite(outputs)):
         raise NotYet("mixed_mlp gives NaN or infinite outputs on a batch of images with pixels in [0, 1]: in "
                      "float16 any number above 65,504 overflows to inf, and the softmax then gives NaN. Check the "
