@@ -44,3 +44,13 @@ def test_constraints_agree_with_pins():
     locked = dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
     for name, version in _pyproject_pins().items():
         assert locked.get(name) == version, f"constraints.txt has {name} {locked.get(name)}, pyproject {version}"
+
+
+def test_maintainer_tools_are_pinned_and_locked():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    locked = dict(line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+    for dep in extras:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[0-9][^\s,;]*", dep), dep
+        name, version = dep.split("==")
+        assert locked.get(name) == version, f"constraints.txt has {name} {locked.get(name)}, pyproject {version}"
