@@ -72,13 +72,14 @@ refresh-notebooks: setup
 	$(PY) tools/nbtool.py refresh $(if $(NB),$(foreach n,$(NB),notebooks/$(n)_*.ipynb),notebooks/*.ipynb)
 
 # Notebook lint (tools/nblint.py): `make lint` checks notebooks/ and solutions/ (title, header, recap, exercises,
-# TODOs, removed APIs, paths, stored form); `make lint-fix` fixes what it can: the stored form, run times
-# from the last workshop run report (artifacts/runs/latest), launch links and notebook 00's Colab install cell.
+# TODOs, removed APIs, paths, stored form, launch links); `make lint-fix` fixes what it can: the stored form, run
+# times from the last workshop run report (artifacts/runs/latest), launch links and notebook 00's Colab install
+# cell. `make lint LIST=1` lists the rules; SKIP=id1,id2 leaves rules out (lint and lint-fix).
 lint: setup
-	$(PY) tools/nblint.py check
+	$(PY) tools/nblint.py check $(if $(LIST),--list) $(if $(SKIP),--skip $(SKIP))
 
 lint-fix: setup
-	$(PY) tools/nblint.py fix
+	$(PY) tools/nblint.py fix $(if $(SKIP),--skip $(SKIP))
 
 bench: setup
 	$(PY) benchmarks/run_benchmarks.py

@@ -1,5 +1,11 @@
-"""The notebook lint (tools/nblint.py): the course notebooks and solutions pass it, and every rule can fail."""
+"""The notebook lint (tools/nblint.py): the course notebooks and solutions pass it, and every rule can fail.
+
+Every registered rule has at least one synthetic notebook that breaks it (BREAKING, filled with the
+@breaks decorator and from the tables below); test_every_rule_has_a_notebook_that_breaks_it fails
+when a rule has none.
+"""
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +19,8 @@ import nbtool  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
-REPO = nblint.Repository("test-owner", "keras-workshop", "main", "keras-tuner==1.4.8")
+REPO = nblint.Repository("test-owner", "keras-workshop", "v1.0", "keras-tuner==1.4.8")
+NO_HOME = nblint.Repository("your-github-user", "keras-workshop", None, "keras-tuner==1.4.8")
 RUN_TIME = ("**Run time:** about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, "
             "measured on 2026-11-20 with the TensorFlow backend.")
 
@@ -43,7 +50,7 @@ def test_notebooks_exist_and_have_their_own_numbers():
 
 def test_the_repository_setting_is_read_from_pyproject():
     repo = nblint.load_repository()
-    assert repo.url.startswith("https://github.com/") and repo.branch
+    assert repo.url.startswith("https://github.com/") and (repo.placeholder or repo.ref)
     assert repo.tuner_pin.startswith("keras-tuner==")
 
 
@@ -63,14 +70,14 @@ def code(text, checked=False):
     return cell
 
 
-def header(stem, run_time=RUN_TIME):
-    return "\n".join([f"# {stem[:2]} · A demo lesson", "", REPO.links(f"notebooks/{stem}.ipynb"), "",
+def header(stem, run_time=RUN_TIME, repo=REPO):
+    return "\n".join([f"# {stem[:2]} · A demo lesson", "", repo.links(f"notebooks/{stem}.ipynb"), "",
                       "**What you will learn**", "- one thing.", "", run_time,
                       "The `full` profile wants a GPU.", "**Prerequisites:** none."])
 
 
-def lesson_cells(stem):
-    cells = [md(header(stem)), md("## Setup"),
+def lesson_cells(stem, repo=REPO):
+    cells = [md(header(stem, repo=repo)), md("## Setup"),
              code(f'import workshop_utils\nimport keras\n\ncfg = workshop_utils.setup("{stem}")'),
              md("## Build the model"), code('print("shape:", (2, 3))', checked=True),
              md("## What you learned\n- a.\n- b.\n- c."), md("## Exercises")]
@@ -79,7 +86,7 @@ def lesson_cells(stem):
             cells += [md(f"### Exercise {exercise_id} · {title}\n\nDo it. *Hint:* look."),
                       code(f'answer = None\nexercises.check("{exercise_id}", answer)')]
     if stem.startswith("00"):
-        cells.insert(1, code(REPO.colab_install()))
+        cells.insert(1, code(repo.colab_install()))
     return cells
 
 
@@ -93,16 +100,16 @@ def write(folder, stem, cells):
 @pytest.fixture
 def lesson(tmp_path):
     """Write a clean synthetic lesson (optionally changed by `edit(cells)`) and return its path."""
-    def make(edit=None, stem="03_demo", folder="notebooks"):
-        cells = lesson_cells(stem)
+    def make(edit=None, stem="03_demo", folder="notebooks", repo=REPO):
+        cells = lesson_cells(stem, repo)
         if edit:
             cells = edit(cells) or cells
         return write(tmp_path / folder, stem, cells)
     return make
 
 
-def problems(path):
-    return nblint.check_notebook(path, REPO)
+def problems(path, repo=REPO, skip=()):
+    return nblint.check_notebook(path, repo, skip)
 
 
 def test_a_clean_lesson_passes(lesson):
@@ -139,7 +146,7 @@ STRUCTURE_BREAKS = {  # name: (edit, rule, part of the message)
     "run-time-by-hand": (replace_header(RUN_TIME, "**Run time:** a minute or so."), "run-time", "written by hand"),
     "prerequisites": (replace_header("**Prerequisites:** none.", ""), "prerequisites", 'no "Prerequisites"'),
     "launch-links": (replace_header("test-owner", "someone-else"), "launch-links",
-                     "do not match the repository setting"),
+                     "do not match the course's home setting"),
     "launch-links-missing": (replace_header(REPO.links("notebooks/03_demo.ipynb"), ""), "launch-links",
                              "no Open in Colab"),
     "setup": (drop_cell("## Setup"), "setup", 'no "## Setup" heading'),
@@ -289,7 +296,7 @@ def test_the_colab_install_cell_is_valid_ipython_and_does_nothing_elsewhere():
 
     source = REPO.colab_install()
     assert 'pip install --quiet --no-deps keras-tuner==1.4.8 "keras-workshop @ ' \
-           'git+https://github.com/test-owner/keras-workshop@main"' in source
+           'git+https://github.com/test-owner/keras-workshop@v1.0"' in source
     python = TransformerManager().transform_cell(source)
     assert "run_line_magic('pip'" in python
     exec(compile(python, "colab-install", "exec"), {})  # not on Colab: runs without get_ipython, prints nothing
@@ -309,6 +316,9 @@ def test_solution_rules(lesson):
 
 
 # --- Fixing -------------------------------------------------------------------------------------------
+
+
+PYPROJECT_V1 = '[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\nref = "v1.0"\n'
 
 
 def report(tmp_path, seconds=130, profile="workshop", status="passed", date="2026-11-25 15:40"):
@@ -376,7 +386,7 @@ def test_fix_leaves_run_times_alone_without_a_workshop_report(tmp_path, lesson, 
     by_hand = "**Run time:** a minute or so."
     path = lesson(replace_header(RUN_TIME, by_hand))
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\n')
+    pyproject.write_text(PYPROJECT_V1)
     for args, why in [(["--report", str(tmp_path / "none.json")], "no run report at"),
                       (["--report", str(report(tmp_path, profile="smoke"))], "used the smoke profile, not workshop")]:
         assert nblint.main(["fix", str(path), "--pyproject", str(pyproject)] + args) == 1
@@ -392,7 +402,7 @@ def test_fix_leaves_run_times_alone_without_a_workshop_report(tmp_path, lesson, 
 def test_fix_says_what_it_could_not_fix(tmp_path, lesson, capsys):
     path = lesson(drop_cell("## What you learned"))
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\n')
+    pyproject.write_text(PYPROJECT_V1)
     assert nblint.main(["fix", str(path), "--pyproject", str(pyproject), "--report", str(report(tmp_path))]) == 1
     out = capsys.readouterr().out.splitlines()
     assert any(line.endswith("(could not fix this automatically)") and "recap:" in line for line in out)
@@ -410,10 +420,10 @@ def test_a_repository_setting_that_is_not_github_stops_with_a_message(tmp_path):
 
 def test_launch_links():
     assert REPO.colab("notebooks/02_x.ipynb") == \
-        "https://colab.research.google.com/github/test-owner/keras-workshop/blob/main/notebooks/02_x.ipynb"
+        "https://colab.research.google.com/github/test-owner/keras-workshop/blob/v1.0/notebooks/02_x.ipynb"
     assert REPO.vertex("notebooks/02_x.ipynb") == (
         "https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url="
-        "https%3A%2F%2Fraw.githubusercontent.com%2Ftest-owner%2Fkeras-workshop%2Fmain%2Fnotebooks%2F02_x.ipynb")
+        "https%3A%2F%2Fraw.githubusercontent.com%2Ftest-owner%2Fkeras-workshop%2Fv1.0%2Fnotebooks%2F02_x.ipynb")
 
 
 @pytest.mark.parametrize("seconds, text", [(3, "5 seconds"), (22, "20 seconds"), (54, "55 seconds"),
@@ -428,3 +438,240 @@ def test_machine_descriptions():
     assert nblint.machine("GPU: NVIDIA H100 80GB HBM3") == "a GPU (NVIDIA H100 80GB HBM3)"
     with pytest.raises(ValueError, match="seconds must be >= 0"):
         nblint.about(-1)
+
+
+# --- The course's home: no live link or install from a placeholder or a branch ----------------------
+
+
+def test_without_a_home_a_lesson_has_no_link_and_notebook_00_installs_nothing(lesson):
+    for stem in ("03_demo", "00_demo"):
+        path = lesson(stem=stem, repo=NO_HOME)
+        assert problems(path, NO_HOME) == []
+        text = path.read_text()
+        assert "your-github-user" not in text and "colab.research.google.com" not in text
+        assert "git+" not in text and "pip install" not in text
+    head = nbformat.read(path, as_version=4).cells[0].source
+    assert "set `repository` and `ref` (a tag or a commit)" in head and "`make lint-fix`" in head
+
+
+def test_the_cell_without_a_home_is_harmless_ipython(capsys, monkeypatch):
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell(NO_HOME.colab_install())
+    assert "run_line_magic" not in python and "system(" not in python
+    exec(compile(python, "colab-install", "exec"), {})
+    assert capsys.readouterr().out == ""  # not on Colab: silent
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    exec(compile(python, "colab-install", "exec"), {})  # on Colab: one line, no install
+    assert "ask your instructor" in capsys.readouterr().out
+
+
+def test_fix_moves_notebooks_between_a_real_home_and_none(lesson):
+    path = lesson(stem="00_demo")  # built for test-owner at v1.0
+    assert sorted({p.rule for p in problems(path, NO_HOME)}) == ["colab-install", "launch-links"]
+    said, left = nblint.fix_notebook(path, NO_HOME)
+    assert left == [] and said == [f"{nblint.display(path)}: fixed launch links, Colab install cell"]
+    assert "test-owner" not in path.read_text()
+    said, left = nblint.fix_notebook(path, REPO)
+    assert left == [] and "test-owner/keras-workshop@v1.0" in path.read_text()
+
+
+@pytest.mark.parametrize("ref", ["v1.0", "2026.12", "3f2a9c1", "0123456789abcdef0123456789abcdef01234567"])
+def test_a_tag_or_commit_pins_the_home(tmp_path, ref):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PYPROJECT_V1.replace('"v1.0"', f'"{ref}"'))
+    repo = nblint.load_repository(pyproject)
+    assert repo.ref == ref and f"/blob/{ref}/" in repo.colab("notebooks/02_x.ipynb")
+    assert f'keras-workshop@{ref}"' in repo.colab_install()
+
+
+@pytest.mark.parametrize("setting, message", [
+    ('ref = "main"', "'main' is a branch"),
+    ('ref = "master"', "'master' is a branch"),
+    ('ref = ""', "is not set"),
+    ("", "is not set"),
+    ('ref = "v1 .0"', "is not a git tag or commit name"),
+    ('ref = "v1.0"\nbranch = "main"', "branch is no longer read"),
+])
+def test_a_real_home_refuses_a_branch_or_no_ref(tmp_path, setting, message):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/acme/keras-workshop"\n'
+                         + setting + "\n")
+    with pytest.raises(SystemExit, match=message):
+        nblint.load_repository(pyproject)
+    with pytest.raises(ValueError, match="branch|not set"):
+        nblint.Repository("acme", "keras-workshop", "main")
+
+
+def test_a_ref_that_names_a_branch_of_the_clone_is_refused(tmp_path):
+    clone = tmp_path / "clone"
+    git = ["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@t"]
+    clone.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "spring-course", str(clone)], check=True)
+    subprocess.run(git + ["commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    subprocess.run(git + ["tag", "v2"], check=True)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PYPROJECT_V1.replace('"v1.0"', '"spring-course"'))
+    with pytest.raises(SystemExit, match="'spring-course' is a branch of this clone"):
+        nblint.load_repository(pyproject, git_dir=clone)
+    pyproject.write_text(PYPROJECT_V1.replace('"v1.0"', '"v2"'))
+    assert nblint.load_repository(pyproject, git_dir=clone).ref == "v2"
+
+
+def test_the_placeholder_setting_needs_no_ref(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/your-github-user/keras-workshop"\n'
+                         'ref = ""\n')
+    repo = nblint.load_repository(pyproject)
+    assert repo.placeholder and repo.ref is None and repo.links("notebooks/02_x.ipynb") == nblint.NO_HOME_LINE
+
+
+OLD_PLACEHOLDER_LINK = ("[Open in Colab](https://colab.research.google.com/github/your-github-user/keras-workshop/"
+                        "blob/main/notebooks/03_demo.ipynb)")
+BRANCH_SOURCES = [  # (cell, what the problem says)
+    (md("[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/main/notebooks/03_demo.ipynb)"),
+     "a Colab link follows the branch 'main' of acme/kw"),
+    (md("[Vertex](https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url=https%3A%2F%2F"
+        "raw.githubusercontent.com%2Facme%2Fkw%2Fmaster%2Fnotebooks%2F03_demo.ipynb)"),
+     "a raw-file link follows the branch 'master' of acme/kw"),
+    (code('%pip install "keras-workshop @ git+https://github.com/acme/kw"'),
+     "an install installs acme/kw from its default branch"),
+    (code("!pip install git+https://github.com/acme/kw.git@develop#egg=keras-workshop"),
+     "an install follows the branch 'develop' of acme/kw"),
+    (code('%pip install "git+https://github.com/your-github-user/keras-workshop@v1.0"'),
+     "the placeholder GitHub account 'your-github-user'"),
+    (md("See https://github.com/your-github-user/keras-workshop for the code."),
+     "the placeholder GitHub account 'your-github-user'"),
+]
+
+
+@pytest.mark.parametrize("cell, message", BRANCH_SOURCES)
+@pytest.mark.parametrize("folder", ["notebooks", "solutions"])
+def test_a_link_or_install_from_a_branch_or_the_placeholder_fails(lesson, cell, message, folder):
+    def edit(cells):
+        if folder == "solutions":
+            return [md("# Solutions · 03 · A demo lesson"), cell]
+        cells.insert(4, cell)
+    for repo in (REPO, NO_HOME):
+        found = problems(lesson(edit, folder=folder, repo=repo), repo)
+        assert [p.rule for p in found] == ["pinned-links"], found
+        assert message in found[0].what and "`ref` (a tag or a commit)" in found[0].how
+
+
+@pytest.mark.parametrize("text", [
+    "[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/v1.0/notebooks/03_demo.ipynb)",
+    '%pip install "keras-workshop @ git+https://github.com/acme/kw@3f2a9c1"',
+    "Keras' own code: https://github.com/keras-team/keras/blob/master/keras/src/models/model.py",
+])
+def test_pinned_links_and_plain_github_links_pass(lesson, text):
+    cell = code(text) if text.startswith("%") else md(text)
+    assert problems(lesson(lambda cells: cells.insert(4, cell))) == []
+
+
+# --- The rule registry: list, skip, and a breaking notebook for every rule ---------------------------
+
+
+BREAKING = {}  # rule id: [function (lesson, tmp_path) -> path of a notebook that breaks it]
+
+
+def breaks(rule_id):
+    def register(function):
+        BREAKING.setdefault(rule_id, []).append(function)
+        return function
+    return register
+
+
+for _edit, _rule, _ in STRUCTURE_BREAKS.values():
+    breaks(_rule)(lambda lesson, tmp_path, edit=_edit: lesson(edit))
+for _rule, _line in [("removed-api", REMOVED[0]), ("outside-path", OUTSIDE[0]), ("todo", "x = 1  # TODO")]:
+    breaks(_rule)(lambda lesson, tmp_path, line=_line: lesson(lambda cells: cells.insert(4, code(line))))
+for _cell, _ in BRANCH_SOURCES:
+    breaks("pinned-links")(lambda lesson, tmp_path, cell=_cell: lesson(lambda cells: cells.insert(4, cell)))
+breaks("pinned-links")(lambda lesson, tmp_path: lesson(replace_header(REPO.links("notebooks/03_demo.ipynb"),
+                                                                      OLD_PLACEHOLDER_LINK)))
+
+
+@breaks("name")
+def bad_name(lesson, tmp_path):
+    return write(tmp_path / "notebooks", "3_demo", lesson_cells("3_demo"))
+
+
+@breaks("stored-form")
+def ran_in_jupyter(lesson, tmp_path):
+    path = lesson()
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="out\n")]
+    nbformat.write(nb, path)
+    return path
+
+
+@breaks("stored-form")
+def not_a_notebook(lesson, tmp_path):
+    path = lesson()
+    path.write_text("{ not json")
+    return path
+
+
+@breaks("title")
+def solution_without_its_title(lesson, tmp_path):
+    return lesson(lambda cells: [md("# 03 · Solutions")], folder="solutions")
+
+
+@breaks("colab-install")
+def notebook_00_without_its_install_cell(lesson, tmp_path):
+    return lesson(drop_cell("google.colab"), stem="00_demo")
+
+
+@breaks("checked-exercises")
+def an_exercise_without_its_check(lesson, tmp_path):
+    return lesson(lambda cells: [c for c in cells if 'exercises.check("03.1"' not in c.source])
+
+
+CASES = [(rule_id, function) for rule_id, functions in BREAKING.items() for function in functions]
+
+
+def test_every_rule_has_a_notebook_that_breaks_it():
+    missing = sorted(set(nblint.RULES) - set(BREAKING))
+    assert not missing, f"rules with no breaking notebook in this file (add one with @breaks): {missing}"
+    assert not set(BREAKING) - set(nblint.RULES)
+
+
+@pytest.mark.parametrize("rule_id, build", CASES, ids=[f"{r}-{i}" for i, (r, _) in enumerate(CASES)])
+def test_each_breaking_notebook_breaks_its_rule_and_skip_leaves_it_out(lesson, tmp_path, rule_id, build):
+    path = build(lesson, tmp_path)
+    assert rule_id in {p.rule for p in problems(path)}
+    if build is not not_a_notebook:  # an unreadable file is always reported
+        assert rule_id not in {p.rule for p in problems(path, skip={rule_id})}
+
+
+def test_rules_are_registered_once_and_fixers_only_for_fixable_rules():
+    with pytest.raises(ValueError, match="registered twice"):
+        nblint.rule("recap", "again")(lambda notebook: [])
+    with pytest.raises(ValueError, match="not a registered fixable rule"):
+        nblint.fixer("recap")(lambda notebook, report, said: [])
+    assert set(nblint.FIXERS) <= {r.id for r in nblint.RULES.values() if r.fixable}
+    assert all(r.message and r.kinds for r in nblint.RULES.values())
+
+
+def test_the_command_lists_the_rules_and_skips_by_id(tmp_path, lesson, capsys):
+    assert nblint.main(["check", "--list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed[1:]] == list(nblint.RULES)
+    path = lesson(drop_cell("## What you learned"))
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PYPROJECT_V1)
+    assert nblint.main(["check", str(path), "--pyproject", str(pyproject)]) == 1
+    assert nblint.main(["check", str(path), "--pyproject", str(pyproject), "--skip", "todo,recap"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "1 notebooks checked (skipped: recap, todo): all clean"
+    with pytest.raises(SystemExit):
+        nblint.main(["check", str(path), "--skip", "recap,no-such-rule"])
+    assert "no rule 'no-such-rule' to skip" in capsys.readouterr().err
+
+
+def test_fix_leaves_a_skipped_rule_alone(tmp_path, lesson):
+    path = lesson(replace_header("test-owner", "old-owner"))
+    said, left = nblint.fix_notebook(path, REPO, skip={"launch-links"})
+    assert said == [] and left == [] and "old-owner" in path.read_text()
+    said, left = nblint.fix_notebook(path, REPO)
+    assert "fixed launch links" in said[0] and "old-owner" not in path.read_text()

@@ -1,39 +1,30 @@
 """Notebook lint: the one place for the rules every course notebook and worked solution keeps.
 
 Usage (from the project root, inside the virtual environment; `make lint` and `make lint-fix`):
-    python tools/nblint.py check [PATHS]   # exit 1 and print one line per problem: file, cell, what, how to fix
-    python tools/nblint.py fix [PATHS]     # fix what can be fixed, then say what could not
+    python tools/nblint.py check [PATHS]       # exit 1 and print one line per problem: file, cell, rule, how to fix
+    python tools/nblint.py fix [PATHS]         # fix what can be fixed, then say what could not
+    python tools/nblint.py check --list        # every rule: its id, where it applies, whether `fix` repairs it
+    python tools/nblint.py check --skip ID,ID  # leave some rules out (also with fix: their repairs are skipped)
 PATHS are notebooks or folders (default: notebooks/ and solutions/). Option: --report FILE, the
 results.json of a run of the main job (default: artifacts/runs/latest/results.json).
 
-Rules for course notebooks (notebooks/NN_name.ipynb), each with its id as printed:
-  name           file named NN_name.ipynb, no two notebooks share a number
-  stored-form    the stored form of tools/nbtool.py (outputs only on cells tagged nbval-check-output)
-  title          the first cell is markdown and starts with "# NN · Title" (NN = the file's number)
-  learn          the first cell says "What you will learn"
-  run-time       the first cell has a "**Run time:**" line written by `fix` from the last workshop run report
-  prerequisites  the first cell says "Prerequisites"
-  launch-links   the first cell's "Open in Colab" / "Open in Vertex AI Workbench" links match the repository
-                 setting ([tool.keras-workshop] in pyproject.toml)
-  colab-install  notebook 00's first code cell installs the course package on Google Colab (only there),
-                 from the repository setting
-  setup          a "## Setup" heading and the call workshop_utils.setup("<file stem>")
-  checked-output at least one cell tagged nbval-check-output (a deterministic output nbval compares)
-  recap          a "## What you learned" heading
-  exercises      a "## Exercises" heading, after the recap
-  todo           no TODO, FIXME or XXX in any cell
-  removed-api    no call of an API that Keras 3 / TensorFlow 2 / pandas 2 removed (code cells only, so that
-                 markdown may name them)
-  outside-path   no path outside the project in code: absolute paths (/tmp, /home, C:\\), ~, .., the home or
-                 temporary folder; build paths from workshop_utils.paths (artifacts_dir) instead
-Worked solutions (solutions/NN_name.ipynb) keep name, stored-form, todo, removed-api and outside-path, and
-start with "# Solutions · NN · Title".
+Each rule is one small function registered with `@rule(id, message, kinds=..., fixable=...)`: it gets a
+`Notebook` (the file read once, with its kind, number and header) and yields an `Issue` for each way the
+notebook breaks it. The printed line names the rule's id, so `--skip` takes what a report shows. Two
+notebooks sharing a number is checked over the whole set (`check_numbers`, rule id "name"). Repairs are
+registered the same way with `@fixer(id)`. tests/test_notebook_lint.py breaks every registered rule with a
+synthetic notebook and fails when a rule has no such test.
 
-`fix` repairs stored-form (tools/nbtool.canonical), run-time, launch-links and colab-install; the others
-need an author. Run times: when the report is of a `workshop` run, each notebook's run-time sentence
-becomes "**Run time:** about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, measured
-on 2026-11-25 with the TensorFlow backend." Only that sentence is the tool's: hand-written sentences
-after it (on the next lines) stay. A notebook the run did not pass keeps its line, and `fix` says so.
+Course home ([tool.keras-workshop] in pyproject.toml): `repository` (a GitHub URL) and `ref` (a tag or a
+commit, never a branch). While `repository` names the placeholder owner, headers carry a sentence saying how
+to set the home instead of launch links, and notebook 00's Colab cell installs nothing; once a real home is
+set, the links and the install name it at `ref`. The rule pinned-links fails any link or install that
+points at the placeholder or follows a branch, whatever the setting.
+
+Run times: when the report is of a `workshop` run, each notebook's run-time sentence becomes "**Run time:**
+about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, measured on 2026-11-25 with the
+TensorFlow backend." Only that sentence is the tool's: hand-written sentences after it (on the next lines)
+stay. A notebook the run did not pass keeps its line, and `fix` says so.
 """
 import argparse
 import ast
@@ -41,13 +32,15 @@ import io
 import json
 import os
 import re
+import subprocess
 import sys
 import textwrap
 import tokenize
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import nbformat
 
@@ -119,7 +112,7 @@ GENERATED_RUN_TIME = re.compile(
     r"^\*\*Run time:\*\* (about .+ in the `workshop` profile \(the default\) on .+, "
     r"measured on \d{4}-\d{2}-\d{2} with the .+ backend|not measured in the `workshop` profile: the run "
     r"of \d{4}-\d{2}-\d{2} on .+ could not get the notebook's dataset)\.$")
-LINK_LINE = re.compile(r"Open in Colab|Open in Vertex AI Workbench")
+LINK_LINE = re.compile(r"Open in Colab|Open in Vertex AI Workbench|^\*Launch links\b")
 BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
@@ -140,53 +133,132 @@ class Problem:
 
 
 # ---------------------------------------------------------------------------------------------------
-# The repository setting and what is built from it
+# The course's home (repository and ref) and what is built from it
+
+# Owners that stand for "no public home yet": whoever registers such a name on GitHub would otherwise
+# decide what runs in every learner's Colab session.
+PLACEHOLDER_OWNERS = ("your-github-user", "your-user", "your-username", "owner", "user", "username", "example")
+# Branch names a ref must not be: launch links and installs pin a tag or a commit.
+BRANCH_NAMES = ("main", "master", "develop", "development", "dev", "trunk", "head", "gh-pages", "latest")
+GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+SET_HOME = ("set `repository` and `ref` (a tag or a commit) under `[tool.keras-workshop]` in pyproject.toml, "
+            "then run `make lint-fix`")
+NO_HOME_LINE = ("*Launch links (Colab, Vertex AI Workbench) appear here once the course has a public home: "
+                + SET_HOME + ".*")
+
+
+def is_placeholder(owner):
+    owner = owner.lower()
+    return owner in PLACEHOLDER_OWNERS or owner.startswith("your-")
+
+
+def ref_problem(ref, git_dir=None):
+    """Why a ref cannot pin the course's home (None when it can): unset, not a git name, or a branch.
+
+    Args:
+        ref: the `ref` setting.
+        git_dir: a clone of the course; a ref that names one of its branches (and no tag) is refused.
+    """
+    if not ref:
+        return "is not set: name a tag (e.g. v1.0) or a commit, so that links and installs never follow a branch"
+    if not GIT_REF.fullmatch(ref) or ".." in ref:
+        return f"{ref!r} is not a git tag or commit name"
+    if ref.lower() in BRANCH_NAMES:
+        return f"{ref!r} is a branch: what learners run would change with every push; name a tag or a commit"
+    if git_dir is not None and ref in local_branches(git_dir):
+        return f"{ref!r} is a branch of this clone (and no tag): name a tag or a commit"
+    return None
+
+
+def local_branches(git_dir):
+    """Names of the branches (local and remote) of a git clone that no tag shares; empty without git."""
+    if not (Path(git_dir) / ".git").exists():
+        return set()
+    try:
+        refs = subprocess.run(["git", "-C", str(git_dir), "for-each-ref", "--format=%(refname)"],
+                              capture_output=True, text=True, timeout=20, check=True).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    tags = {r[len("refs/tags/"):] for r in refs if r.startswith("refs/tags/")}
+    branches = {r[len("refs/heads/"):] for r in refs if r.startswith("refs/heads/")}
+    branches |= {r.split("/", 3)[3] for r in refs if r.startswith("refs/remotes/") and r.count("/") >= 3}
+    return branches - tags - {"HEAD"}
 
 
 @dataclass(frozen=True)
 class Repository:
-    """The course's GitHub repository and branch (pyproject.toml, [tool.keras-workshop])."""
+    """The course's GitHub home: owner, name and ref (a tag or commit; None while the owner is a placeholder)."""
 
     owner: str
     name: str
-    branch: str = "main"
+    ref: str = None
     tuner_pin: str = "keras-tuner"
+
+    def __post_init__(self):
+        if not self.placeholder and ref_problem(self.ref):
+            raise ValueError(f"ref {ref_problem(self.ref)}")
+
+    @property
+    def placeholder(self):
+        return is_placeholder(self.owner)
 
     @property
     def url(self):
         return f"https://github.com/{self.owner}/{self.name}"
 
     def colab(self, relpath):
-        return f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.branch}/{relpath}"
+        return f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.ref}/{relpath}"
 
     def raw(self, relpath):
-        return f"https://raw.githubusercontent.com/{self.owner}/{self.name}/{self.branch}/{relpath}"
+        return f"https://raw.githubusercontent.com/{self.owner}/{self.name}/{self.ref}/{relpath}"
 
     def vertex(self, relpath):
         return ("https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url="
                 + quote(self.raw(relpath), safe=""))
 
     def links(self, relpath):
-        """The header line with the launch links of one notebook (relpath: e.g. notebooks/02_x.ipynb)."""
+        """The header line with the launch links of one notebook (relpath: e.g. notebooks/02_x.ipynb).
+
+        Without a public home, a sentence saying how to set one instead.
+        """
+        if self.placeholder:
+            return NO_HOME_LINE
         return f"[Open in Colab]({self.colab(relpath)}) · [Open in Vertex AI Workbench]({self.vertex(relpath)})"
 
     def colab_install(self):
-        """The source of the code cell that installs the course package on Google Colab, and only there."""
+        """The source of the code cell that installs the course package on Google Colab, and only there.
+
+        Without a public home it installs nothing: it says how to set one, and on Colab prints one line.
+        """
+        if self.placeholder:
+            return textwrap.dedent(f"""\
+                # On Google Colab only, this cell installs the course package (workshop_utils) and Keras Tuner
+                # once the course has a public home. None is set yet, so it installs nothing. Maintainers:
+                # set `repository` and `ref` (a tag or a commit) under [tool.keras-workshop] in pyproject.toml,
+                # then run `make lint-fix` to write the install line here. Anywhere else it does nothing.
+                import sys
+
+                if {COLAB_MARKER}:
+                    print("This copy of the course names no repository to install workshop_utils from: "
+                          "ask your instructor where the course lives.")
+                """).rstrip("\n")
         return textwrap.dedent(f"""\
             # On Google Colab only: install the course package (workshop_utils) and Keras Tuner from the course
-            # repository, on top of Colab's own TensorFlow and Keras. Anywhere else this cell does nothing.
+            # repository at {self.ref}, on top of Colab's own TensorFlow and Keras. Anywhere else this cell
+            # does nothing.
             import sys
 
             if {COLAB_MARKER}:
-                %pip install --quiet --no-deps {self.tuner_pin} "keras-workshop @ git+{self.url}@{self.branch}"
+                %pip install --quiet --no-deps {self.tuner_pin} "keras-workshop @ git+{self.url}@{self.ref}"
             """).rstrip("\n")
 
 
-def load_repository(pyproject=PYPROJECT):
-    """Read the repository setting from pyproject.toml ([tool.keras-workshop] repository and branch).
+def load_repository(pyproject=PYPROJECT, git_dir=ROOT):
+    """Read the course's home from pyproject.toml ([tool.keras-workshop] repository and ref).
 
     Args:
         pyproject: path of the pyproject.toml to read.
+        git_dir: a clone of the course, to refuse a ref that names one of its branches.
     """
     data = tomllib.loads(Path(pyproject).read_text())
     setting = data.get("tool", {}).get("keras-workshop", {})
@@ -195,8 +267,16 @@ def load_repository(pyproject=PYPROJECT):
     if not match:
         raise SystemExit(f"{pyproject}: [tool.keras-workshop] repository must be a GitHub URL such as "
                          f'"https://github.com/OWNER/keras-workshop" (found {url!r}).')
+    if "branch" in setting:
+        raise SystemExit(f"{pyproject}: [tool.keras-workshop] branch is no longer read: links and installs "
+                         'follow no branch. Set ref = "<a tag or a commit>" instead.')
     pins = [d for d in data.get("project", {}).get("dependencies", []) if d.startswith("keras-tuner")]
-    return Repository(match[1], match[2], setting.get("branch", "main"), pins[0] if pins else "keras-tuner")
+    ref = str(setting.get("ref", "")).strip()
+    if is_placeholder(match[1]):
+        ref = None
+    elif ref_problem(ref, git_dir):
+        raise SystemExit(f"{pyproject}: [tool.keras-workshop] ref {ref_problem(ref, git_dir)}.")
+    return Repository(match[1], match[2], ref, pins[0] if pins else "keras-tuner")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -267,159 +347,328 @@ def string_values(code):
 def line_of(text, match):
     """The stripped line of text on which a regex match starts."""
     return text.splitlines()[text.count("\n", 0, match.start())].strip()
-
-
 # ---------------------------------------------------------------------------------------------------
-# The rules
+# The rule registry
 
 
-def check_notebook(path, repo=None):
+@dataclass(frozen=True)
+class Issue:
+    """What a rule yields: one way a notebook breaks it (the runner adds the file and the rule's id)."""
+
+    what: str
+    how: str
+    cell: int = None
+    fixable: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    message: str
+    kinds: tuple
+    check: object
+    fixable: bool = False
+
+
+RULES = {}
+FIXERS = {}
+KINDS = ("course", "solution")
+
+
+def rule(rule_id, message, kinds=("course",), fixable=False):
+    """Register a rule: a function (Notebook) -> Issues, under its id, with one line saying what it asks.
+
+    Args:
+        rule_id: the id printed with each problem and taken by --skip.
+        message: what the rule asks, for --list.
+        kinds: the notebooks it applies to: "course" (notebooks/), "solution" (solutions/).
+        fixable: whether `fix` repairs (some of) what it finds.
+    """
+    def register(function):
+        if rule_id in RULES:
+            raise ValueError(f"lint rule {rule_id!r} is registered twice")
+        RULES[rule_id] = Rule(rule_id, message, tuple(kinds), function, fixable)
+        return function
+    return register
+
+
+def fixer(rule_id):
+    """Register the repair of a fixable rule: a function (Notebook, report, said) -> what it changed."""
+    def register(function):
+        if rule_id not in RULES or not RULES[rule_id].fixable:
+            raise ValueError(f"{rule_id!r} is not a registered fixable rule")
+        FIXERS[rule_id] = function
+        return function
+    return register
+
+
+class Notebook:
+    """One notebook as the rules see it: read once; `nb` is None when the file is no notebook."""
+
+    def __init__(self, path, repo=None):
+        self.path = Path(path)
+        self.shown, self.kind = display(self.path), kind_of(self.path)
+        match = COURSE_NAME.match(self.path.name)
+        self.named = bool(match)
+        self.number = match[1] if match else self.path.name[:2]
+        self.stem = self.path.stem
+        self._repo = repo
+        self.error, self.text = None, None
+        try:
+            self.text = self.path.read_text()
+            self.nb = nbformat.reads(self.text, as_version=4)
+        except Exception as exc:  # unreadable, not JSON, not a notebook
+            self.nb, self.error = None, f"{type(exc).__name__}: {str(exc)[:200]}"
+
+    @property
+    def repo(self):
+        if self._repo is None:
+            self._repo = load_repository()
+        return self._repo
+
+    @cached_property
+    def header(self):
+        return header(self.nb)
+
+    @cached_property
+    def code(self):
+        return "\n".join(c.source for c in self.nb.cells if c.cell_type == "code")
+
+    def cells(self, cell_type=None):
+        """(cell number from 1, cell) of every cell, or of one type."""
+        return [(i, c) for i, c in enumerate(self.nb.cells, start=1) if cell_type in (None, c.cell_type)]
+
+
+def check_notebook(path, repo=None, skip=()):
     """Every problem of one notebook (course or solution) as a list of Problems; empty when it is clean.
 
     Args:
         path: the .ipynb file.
-        repo: the Repository setting (default: read from pyproject.toml).
+        repo: the Repository setting (default: read from pyproject.toml when a rule needs it).
+        skip: ids of rules to leave out.
     """
-    path = Path(path)
-    shown, kind = display(path), kind_of(path)
+    notebook = Notebook(path, repo)
     found = []
-
-    def add(rule, what, how, cell=None, fixable=False):
-        found.append(Problem(shown, rule, what, how, cell, fixable))
-
-    match = COURSE_NAME.match(path.name)
-    if not match:
-        add("name", "the file name is not NN_name.ipynb (two digits, underscore, lower-case name)",
-            "rename it, e.g. 03_tf_data_pipelines.ipynb")
-    number = match[1] if match else path.name[:2]
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # not JSON, not a notebook
-        add("stored-form", f"cannot be read as a notebook ({type(exc).__name__}: {str(exc)[:200]})",
-            "restore it with `git checkout -- " + shown + "`")
-        return found
-
-    found += stored_form(path, shown, number, kind)
-    text = header(nb)
-    if kind == "solution":
-        if not SOLUTION_TITLE.match(text):
-            add("title", 'the first cell does not start with "# Solutions · NN · Title"',
-                f'make the first cell a markdown cell starting "# Solutions · {number} · <title of notebook {number}>"',
-                cell=1)
-        elif SOLUTION_TITLE.match(text)[1] != number:
-            add("title", f"the title says {SOLUTION_TITLE.match(text)[1]} but the file name says {number}",
-                "make the number in the title and in the file name the same", cell=1)
-    else:
-        found += course_header(nb, text, shown, number, repo or load_repository(), path)
-        found += course_body(nb, shown, path.stem)
-    found += content(nb, shown, number)
+    for item in RULES.values():
+        if item.id in skip or notebook.kind not in item.kinds:
+            continue
+        if notebook.nb is None and item.id != "name":
+            continue
+        for issue in item.check(notebook) or ():
+            found.append(Problem(notebook.shown, item.id, issue.what, issue.how, issue.cell, issue.fixable))
+    if notebook.nb is None:  # never skipped: no other rule could look at it
+        found.append(Problem(notebook.shown, "stored-form", f"cannot be read as a notebook ({notebook.error})",
+                             f"restore it with `git checkout -- {notebook.shown}`"))
     return found
 
 
-def stored_form(path, shown, number, kind):
-    listed = nbtool.problems(path)
+def check_numbers(paths, skip=()):
+    """Problems of a set of course notebooks taken together: two of them sharing a number (rule "name")."""
+    found, seen = [], {}
+    if "name" in skip:
+        return found
+    for path in paths:
+        if kind_of(path) == "course" and COURSE_NAME.match(Path(path).name):
+            key = (Path(path).parent.resolve(), Path(path).name[:2])
+            if key in seen:
+                found.append(Problem(display(path), "name", f"shares its number with {Path(seen[key]).name}",
+                                     "give every notebook its own number"))
+            seen.setdefault(key, path)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------
+# The rules, in the order their problems are printed
+
+
+@rule("name", "file named NN_name.ipynb (two digits, underscore, lower-case name); no two notebooks share "
+      "a number", kinds=KINDS)
+def rule_name(notebook):
+    if not notebook.named:
+        yield Issue("the file name is not NN_name.ipynb (two digits, underscore, lower-case name)",
+                    "rename it, e.g. 03_tf_data_pipelines.ipynb")
+
+
+@rule("stored-form", "the stored form of tools/nbtool.py: outputs only on cells tagged nbval-check-output; "
+      "a file that is no notebook", kinds=KINDS, fixable=True)
+def rule_stored_form(notebook):
+    listed = nbtool.problems(notebook.path)
     if not listed:
-        return []
+        return
+    shown, number = notebook.shown, notebook.number
     ran = [p.split(":")[0] for p in listed if "untagged cell has stored outputs" in p]
     missing = [p.split(":")[0] for p in listed if "no stored outputs" in p]
-    refresh = (f"make refresh-notebooks NB={number}" if kind == "course"
+    refresh = (f"make refresh-notebooks NB={number}" if notebook.kind == "course"
                else f"python tools/nbtool.py refresh {shown}")
     if ran:
         cells = ", ".join(ran[:5]) + (", ..." if len(ran) > 5 else "")
-        what = f"holds outputs saved from a run ({cells})"
         how = (f"if you ran it in Jupyter, restore the course copy with `git checkout -- {shown}` (drops your "
                f"edits; `make lab` works on copies); if you changed it on purpose, store it with `{refresh}`")
-        return [Problem(shown, "stored-form", what, how, fixable=not missing)]
-    if missing:
-        return [Problem(shown, "stored-form", f"compared cells have no stored outputs ({', '.join(missing)})",
-                        f"store them with `{refresh}`")]
-    return [Problem(shown, "stored-form", "not in the stored form (" + "; ".join(listed) + ")",
-                    f"`make lint-fix` (or `{refresh}`)", fixable=True)]
+        yield Issue(f"holds outputs saved from a run ({cells})", how, fixable=not missing)
+    elif missing:
+        yield Issue(f"compared cells have no stored outputs ({', '.join(missing)})", f"store them with `{refresh}`")
+    else:
+        yield Issue("not in the stored form (" + "; ".join(listed) + ")", f"`make lint-fix` (or `{refresh}`)",
+                    fixable=True)
 
 
-def course_header(nb, text, shown, number, repo, path):
-    found = []
-
-    def add(rule, what, how, fixable=False):
-        found.append(Problem(shown, rule, what, how, 1, fixable))
-
+@rule("title", 'the first cell is markdown and starts with "# NN · Title" (solutions: "# Solutions · NN · '
+      'Title"), NN being the file\'s number', kinds=KINDS)
+def rule_title(notebook):
+    number, text = notebook.number, notebook.header
+    if notebook.kind == "solution":
+        title = SOLUTION_TITLE.match(text)
+        if not title:
+            yield Issue('the first cell does not start with "# Solutions · NN · Title"',
+                        f'make the first cell a markdown cell starting "# Solutions · {number} · <title of '
+                        f'notebook {number}>"', 1)
+        elif title[1] != number:
+            yield Issue(f"the title says {title[1]} but the file name says {number}",
+                        "make the number in the title and in the file name the same", 1)
+        return
     title = TITLE.match(text)
     if not title:
-        add("title", 'the first cell does not start with "# NN · Title"',
-            f'make the first cell a markdown cell whose first line is "# {number} · <title>"')
+        yield Issue('the first cell does not start with "# NN · Title"',
+                    f'make the first cell a markdown cell whose first line is "# {number} · <title>"', 1)
     elif title[1] != number:
-        add("title", f"the title says {title[1]} but the file name says {number}",
-            "make the number in the title and in the file name the same")
-    if "What you will learn" not in text:
-        add("learn", 'the header has no "What you will learn"',
-            'add "**What you will learn**" and 3-5 bullets to the first cell')
-    lines = text.splitlines()
-    run_time = [line for line in lines if RUN_TIME_LINE.match(line)]
+        yield Issue(f"the title says {title[1]} but the file name says {number}",
+                    "make the number in the title and in the file name the same", 1)
+
+
+@rule("learn", 'the first cell says "What you will learn"')
+def rule_learn(notebook):
+    if "What you will learn" not in notebook.header:
+        yield Issue('the header has no "What you will learn"', 'add "**What you will learn**" and 3-5 bullets to '
+                    "the first cell", 1)
+
+
+@rule("run-time", 'the first cell has a "**Run time:**" line, written by `fix` from the last workshop run '
+      "report", fixable=True)
+def rule_run_time(notebook):
+    run_time = [line for line in notebook.header.splitlines() if RUN_TIME_LINE.match(line)]
     if not run_time:
-        add("run-time", 'the header has no "**Run time:**" line',
-            'add a "**Run time:**" line to the first cell, then `make lint-fix` after a workshop run (`make run`)')
+        yield Issue('the header has no "**Run time:**" line', 'add a "**Run time:**" line to the first cell, then '
+                    "`make lint-fix` after a workshop run (`make run`)", 1)
     elif not GENERATED_RUN_TIME.match(run_time[0]):
-        add("run-time", "the run-time line is written by hand, not taken from a run report",
-            "`make lint-fix` after a workshop run of this notebook (`make run`)", fixable=True)
-    if "Prerequisites" not in text:
-        add("prerequisites", 'the header has no "Prerequisites"',
-            'add "**Prerequisites:**" (the earlier notebooks this one builds on) to the first cell')
-    expected = repo.links(link_relpath(path))
-    present = [line for line in lines if LINK_LINE.search(line)]
+        yield Issue("the run-time line is written by hand, not taken from a run report",
+                    "`make lint-fix` after a workshop run of this notebook (`make run`)", 1, True)
+
+
+@rule("prerequisites", 'the first cell says "Prerequisites"')
+def rule_prerequisites(notebook):
+    if "Prerequisites" not in notebook.header:
+        yield Issue('the header has no "Prerequisites"',
+                    'add "**Prerequisites:**" (the earlier notebooks this one builds on) to the first cell', 1)
+
+
+@rule("launch-links", "the first cell's Open in Colab / Open in Vertex AI Workbench links match the course's "
+      "home ([tool.keras-workshop] in pyproject.toml); without a home, the sentence saying how to set one",
+      fixable=True)
+def rule_launch_links(notebook):
+    repo = notebook.repo
+    expected = repo.links(link_relpath(notebook.path))
+    present = [line for line in notebook.header.splitlines() if LINK_LINE.search(line)]
     if not present:
-        add("launch-links", "the header has no Open in Colab / Open in Vertex AI Workbench links",
-            "`make lint-fix` (builds them from [tool.keras-workshop] in pyproject.toml)", fixable=True)
+        what = ("the header lacks the sentence on launch links" if repo.placeholder
+                else "the header has no Open in Colab / Open in Vertex AI Workbench links")
+        yield Issue(what, "`make lint-fix` (builds them from [tool.keras-workshop] in pyproject.toml)", 1, True)
     elif present != [expected]:
-        add("launch-links", f"the launch links do not match the repository setting ({repo.url}, branch "
-            f"{repo.branch})", "`make lint-fix` (rewrites them from [tool.keras-workshop] in pyproject.toml)",
-            fixable=True)
-    code = [(i, c) for i, c in enumerate(nb.cells, start=1) if c.cell_type == "code"]
-    installs = [(i, c) for i, c in code if COLAB_MARKER in c.source]
-    if number in COLAB_INSTALL_NOTEBOOKS and (not code or COLAB_MARKER not in code[0][1].source):
-        found.append(Problem(shown, "colab-install", "the first code cell is not the Colab install cell",
-                             "`make lint-fix` (adds it before the setup cell)", code[0][0] if code else None, True))
-    for i, cell in installs:
-        if cell.source != repo.colab_install():
-            found.append(Problem(shown, "colab-install", "the Colab install cell is out of step with the "
-                                 f"repository setting ({repo.url}@{repo.branch})", "`make lint-fix`", i, True))
-    return found
+        home = "placeholder: no public home yet" if repo.placeholder else f"{repo.url} at {repo.ref}"
+        yield Issue(f"the launch links do not match the course's home setting ({home})",
+                    "`make lint-fix` (rewrites them from [tool.keras-workshop] in pyproject.toml)", 1, True)
 
 
-def course_body(nb, shown, stem):
-    found = []
-    heads = headings(nb)
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    last = len(nb.cells)
+@rule("colab-install", "notebook 00's first code cell is the Colab install cell (only there), as built from "
+      "the course's home: pinned at `ref`, or installing nothing while there is no home", fixable=True)
+def rule_colab_install(notebook):
+    code = notebook.cells("code")
+    if notebook.number in COLAB_INSTALL_NOTEBOOKS and (not code or COLAB_MARKER not in code[0][1].source):
+        yield Issue("the first code cell is not the Colab install cell", "`make lint-fix` (adds it before the "
+                    "setup cell)", code[0][0] if code else None, True)
+    for i, cell in code:
+        if COLAB_MARKER in cell.source and cell.source != notebook.repo.colab_install():
+            repo = notebook.repo
+            home = "placeholder: no public home yet" if repo.placeholder else f"{repo.url}@{repo.ref}"
+            yield Issue(f"the Colab install cell is out of step with the course's home setting ({home})",
+                        "`make lint-fix`", i, True)
 
-    def cell_of(name):
-        return next((i for i, line in heads if line.startswith(name)), None)
 
-    setup, recap, exercises = cell_of("## Setup"), cell_of("## What you learned"), cell_of("## Exercises")
+# Launch links and installs: (what, pattern with the groups owner, name, ref). Matched on the URL-decoded
+# cell, so the Vertex AI link's encoded raw.githubusercontent.com address is seen too.
+SOURCES = [
+    ("a Colab link", re.compile(r"colab\.research\.google\.com/github/([\w-]+)/([\w.-]+)/blob/([^/\s)\"'<>]+)")),
+    ("a raw-file link", re.compile(r"raw\.githubusercontent\.com/([\w-]+)/([\w.-]+)/([^/\s)\"'<>]+)")),
+    ("an install", re.compile(r"git\+(?:https?|ssh)://(?:git@)?github\.com/([\w-]+)/([\w.-]+?)(?:\.git)?"
+                              r"(?:@([^\s\"'#]+))?(?=[\s\"'#]|$)")),
+]
+GITHUB_OWNER = re.compile(r"(?:github\.com|githubusercontent\.com|colab\.research\.google\.com/github)/([\w-]+)")
+
+
+@rule("pinned-links", "no link to or install from the placeholder repository, and no launch link or install "
+      "that follows a branch: they name a tag or a commit", kinds=KINDS, fixable=True)
+def rule_pinned_links(notebook):
+    for i, cell in notebook.cells():
+        text = unquote(cell.source)
+        fixable = notebook.kind == "course" and (i == 1 or COLAB_MARKER in cell.source)
+        owners = sorted({m[1] for m in GITHUB_OWNER.finditer(text) if is_placeholder(m[1])})
+        if owners:
+            yield Issue(f"links to or installs from the placeholder GitHub account {owners[0]!r}: whoever "
+                        "registers it would decide what runs for every learner", SET_HOME, i, fixable)
+            continue
+        said = set()
+        for kind, pattern in SOURCES:
+            for match in pattern.finditer(text):
+                owner, name, ref = match.groups()
+                if not ref:
+                    what = f"{kind} installs {owner}/{name} from its default branch"
+                elif ref.lower() in BRANCH_NAMES:
+                    what = f"{kind} follows the branch {ref!r} of {owner}/{name}"
+                else:
+                    continue
+                if what not in said:
+                    said.add(what)
+                    yield Issue(what + ": what learners get would change with every push",
+                                "pin a tag or a commit: " + SET_HOME, i, fixable)
+
+
+@rule("setup", 'a "## Setup" heading and the call workshop_utils.setup("<file stem>")')
+def rule_setup(notebook):
+    setup = cell_of_heading(notebook, "## Setup")
     if setup is None:
-        found.append(Problem(shown, "setup", 'no "## Setup" heading', 'add a markdown cell "## Setup" before '
-                             "the setup cell", 2))
-    if f'workshop_utils.setup("{stem}")' not in code:
-        found.append(Problem(shown, "setup", f'no call workshop_utils.setup("{stem}")',
-                             f'start the setup cell with `import workshop_utils`, then '
-                             f'`cfg = workshop_utils.setup("{stem}")`', setup and setup + 1))
-    if not any(nbtool.is_checked(c) for c in nb.cells):
-        found.append(Problem(shown, "checked-output", f"no cell tagged {nbtool.CHECK_TAG}",
-                             f"tag the cell that prints the architecture (print_architecture) {nbtool.CHECK_TAG}, "
-                             f"then `make refresh-notebooks NB={stem[:2]}`"))
-    if recap is None:
-        found.append(Problem(shown, "recap", 'no "## What you learned" recap heading',
-                             'add a markdown cell "## What you learned" with 3 bullets before "## Exercises"',
-                             exercises or last))
+        yield Issue('no "## Setup" heading', 'add a markdown cell "## Setup" before the setup cell', 2)
+    if f'workshop_utils.setup("{notebook.stem}")' not in notebook.code:
+        yield Issue(f'no call workshop_utils.setup("{notebook.stem}")', "start the setup cell with `import "
+                    f'workshop_utils`, then `cfg = workshop_utils.setup("{notebook.stem}")`', setup and setup + 1)
+
+
+@rule("checked-output", "at least one cell tagged nbval-check-output (a deterministic output nbval compares)")
+def rule_checked_output(notebook):
+    if not any(nbtool.is_checked(c) for c in notebook.nb.cells):
+        yield Issue(f"no cell tagged {nbtool.CHECK_TAG}", f"tag the cell that prints the architecture "
+                    f"(print_architecture) {nbtool.CHECK_TAG}, then `make refresh-notebooks NB={notebook.number}`")
+
+
+@rule("recap", 'a "## What you learned" heading')
+def rule_recap(notebook):
+    if cell_of_heading(notebook, "## What you learned") is None:
+        yield Issue('no "## What you learned" recap heading', 'add a markdown cell "## What you learned" with 3 '
+                    'bullets before "## Exercises"',
+                    cell_of_heading(notebook, "## Exercises") or len(notebook.nb.cells))
+
+
+@rule("exercises", 'a "## Exercises" heading, after the recap')
+def rule_exercises(notebook):
+    recap, exercises = cell_of_heading(notebook, "## What you learned"), cell_of_heading(notebook, "## Exercises")
     if exercises is None:
-        found.append(Problem(shown, "exercises", 'no "## Exercises" heading',
-                             'end the notebook with a markdown cell "## Exercises": 2-3 exercises, each with a '
-                             "*Hint:* and its check", last))
+        yield Issue('no "## Exercises" heading', 'end the notebook with a markdown cell "## Exercises": 2-3 '
+                    "exercises, each with a *Hint:* and its check", len(notebook.nb.cells))
     elif recap is not None and exercises < recap:
-        found.append(Problem(shown, "exercises", '"## Exercises" comes before "## What you learned"',
-                             "move the recap before the exercises", exercises))
-    if stem[:2] != "00":
-        found += checked_exercises(nb, shown, stem[:2])
-    return found
+        yield Issue('"## Exercises" comes before "## What you learned"', "move the recap before the exercises",
+                    exercises)
+
+
+def cell_of_heading(notebook, name):
+    return next((i for i, line in headings(notebook.nb) if line.startswith(name)), None)
 
 
 EXERCISE_HEADING = re.compile(r"^### Exercise (\d\d\.\d) · (.+)$", re.MULTILINE)
@@ -432,81 +681,74 @@ def registered_exercises(number):
     return dict(REGISTERED.findall(module.read_text())) if module.is_file() else {}
 
 
-def checked_exercises(nb, shown, number):
-    """From notebook 01 on: 2-3 "### Exercise NN.k · title" sections, each with its check, titled as registered."""
-    found, registered = [], registered_exercises(number)
-    where = {}
-    for i, cell in enumerate(nb.cells, start=1):
-        if cell.cell_type == "markdown":
-            for exercise_id, title in EXERCISE_HEADING.findall(cell.source):
-                where[exercise_id] = (i, title.strip())
+@rule("checked-exercises", 'from notebook 01 on: 2-3 "### Exercise NN.k · title" sections, each with its '
+      "exercises.check call and titled as its check in workshop_utils/exercises/nbNN.py")
+def rule_checked_exercises(notebook):
+    number = notebook.number
+    if number == "00":
+        return
+    registered, where = registered_exercises(number), {}
+    for i, cell in notebook.cells("markdown"):
+        for exercise_id, title in EXERCISE_HEADING.findall(cell.source):
+            where[exercise_id] = (i, title.strip())
     if not 2 <= len(where) <= 3:
-        found.append(Problem(shown, "checked-exercises", f"{len(where)} checked exercises (want 2-3)",
-                             f'give each exercise a heading "### Exercise {number}.k · title" and a code cell that '
-                             f'ends in exercises.check("{number}.k", ...)'))
-    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        yield Issue(f"{len(where)} checked exercises (want 2-3)", f'give each exercise a heading "### Exercise '
+                    f'{number}.k · title" and a code cell that ends in exercises.check("{number}.k", ...)')
     for exercise_id, (cell, title) in sorted(where.items()):
         if exercise_id not in registered:
-            found.append(Problem(shown, "checked-exercises", f"exercise {exercise_id} has no check",
-                                 f'register one with @exercise("{exercise_id}", "{title}") in '
-                                 f"workshop_utils/exercises/nb{number}.py", cell))
+            yield Issue(f"exercise {exercise_id} has no check", f'register one with @exercise("{exercise_id}", '
+                        f'"{title}") in workshop_utils/exercises/nb{number}.py', cell)
         elif registered[exercise_id].lower() != title.lower():
-            found.append(Problem(shown, "checked-exercises", f"exercise {exercise_id} is titled {title!r} here but "
-                                 f"{registered[exercise_id]!r} in its check", "use one title in both places", cell))
-        if f'exercises.check("{exercise_id}"' not in code:
-            found.append(Problem(shown, "checked-exercises", f"exercise {exercise_id} has no check call",
-                                 f'end its code cell with exercises.check("{exercise_id}", ...)', cell))
+            yield Issue(f"exercise {exercise_id} is titled {title!r} here but {registered[exercise_id]!r} in its "
+                        "check", "use one title in both places", cell)
+        if f'exercises.check("{exercise_id}"' not in notebook.code:
+            yield Issue(f"exercise {exercise_id} has no check call",
+                        f'end its code cell with exercises.check("{exercise_id}", ...)', cell)
     for exercise_id in sorted(set(registered) - set(where)):
-        found.append(Problem(shown, "checked-exercises", f"the check {exercise_id} has no exercise in the notebook",
-                             f'add a "### Exercise {exercise_id} · ..." section, or remove the check'))
-    return found
+        yield Issue(f"the check {exercise_id} has no exercise in the notebook",
+                    f'add a "### Exercise {exercise_id} · ..." section, or remove the check')
 
 
-def content(nb, shown, number):
-    found = []
-    for i, cell in enumerate(nb.cells, start=1):
+@rule("todo", "no TODO, FIXME or XXX in any cell", kinds=KINDS)
+def rule_todo(notebook):
+    for i, cell in notebook.cells():
         for line in cell.source.splitlines():
             word = TODO.search(line)
             if word:
-                found.append(Problem(shown, "todo", f"{word[1]} left in a {cell.cell_type} cell: {line.strip()[:80]!r}",
-                                     "finish the work or remove the note", i))
-        if cell.cell_type != "code":
-            continue
+                yield Issue(f"{word[1]} left in a {cell.cell_type} cell: {line.strip()[:80]!r}",
+                            "finish the work or remove the note", i)
+
+
+@rule("removed-api", "no call of an API that Keras 3 / TensorFlow 2 / pandas 2 removed (code cells only, so that "
+      "markdown may name them)", kinds=KINDS)
+def rule_removed_api(notebook):
+    for i, cell in notebook.cells("code"):
         for pattern, name, instead in REMOVED_APIS:
             match = pattern.search(cell.source)
             if match:
-                found.append(Problem(shown, "removed-api", f"uses {name}: {line_of(cell.source, match)[:80]!r}",
-                                     f"use {instead} (markdown may name the old API in words)", i))
+                yield Issue(f"uses {name}: {line_of(cell.source, match)[:80]!r}",
+                            f"use {instead} (markdown may name the old API in words)", i)
+
+
+@rule("outside-path", "no path outside the project in code (/tmp, /home, C:\\, ~, .., the home or temporary "
+      "folder); build paths from workshop_utils.paths (artifacts_dir)", kinds=KINDS)
+def rule_outside_path(notebook):
+    for i, cell in notebook.cells("code"):
         for line, value in string_values(cell.source):
             if OUTSIDE_START.match(value) or PARENT_PART.search(value):
-                found.append(Problem(shown, "outside-path", f"path outside the project {value[:60]!r}"
-                                     + (f" (line {line})" if line else ""),
-                                     f'build it from workshop_utils.paths.artifacts_dir("{nb_stem(nb, number)}") '
-                                     "(git-ignored) or another path inside the project", i))
+                yield Issue(f"path outside the project {value[:60]!r}" + (f" (line {line})" if line else ""),
+                            f'build it from workshop_utils.paths.artifacts_dir("{nb_stem(notebook)}") '
+                            "(git-ignored) or another path inside the project", i)
         for pattern, name in OUTSIDE_CODE:
             match = pattern.search(cell.source)
             if match:
-                found.append(Problem(shown, "outside-path", f"uses {name}: {line_of(cell.source, match)[:80]!r}",
-                                     "write under workshop_utils.paths.artifacts_dir(...) instead", i))
-    return found
+                yield Issue(f"uses {name}: {line_of(cell.source, match)[:80]!r}",
+                            "write under workshop_utils.paths.artifacts_dir(...) instead", i)
 
 
-def nb_stem(nb, number):
-    setup = re.search(r'workshop_utils\.setup\("([^"]+)"\)', "\n".join(c.source for c in nb.cells))
-    return setup[1] if setup else f"{number}_..."
-
-
-def check_numbers(paths):
-    """Problems of a set of course notebooks taken together: two of them sharing a number."""
-    found, seen = [], {}
-    for path in paths:
-        if kind_of(path) == "course" and COURSE_NAME.match(Path(path).name):
-            key = (Path(path).parent.resolve(), Path(path).name[:2])
-            if key in seen:
-                found.append(Problem(display(path), "name", f"shares its number with {Path(seen[key]).name}",
-                                     "give every notebook its own number"))
-            seen.setdefault(key, path)
-    return found
+def nb_stem(notebook):
+    setup = re.search(r'workshop_utils\.setup\("([^"]+)"\)', "\n".join(c.source for c in notebook.nb.cells))
+    return setup[1] if setup else f"{notebook.number}_..."
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -606,52 +848,79 @@ def set_links(source, line):
 # Fixing
 
 
-def fix_notebook(path, repo=None, report=None):
+@fixer("launch-links")
+def fix_launch_links(notebook, report, said):
+    head = notebook.nb.cells[0]
+    before = head.source
+    head.source = set_links(head.source, notebook.repo.links(link_relpath(notebook.path)))
+    return ["launch links"] if head.source != before else []
+
+
+@fixer("run-time")
+def fix_run_time(notebook, report, said):
+    entry = run_entry(report, notebook.stem, notebook.shown, said)
+    if entry is None:
+        return []
+    head = notebook.nb.cells[0]
+    before = head.source
+    head.source, replaced = set_run_time(head.source, run_time_sentence(report, entry))
+    if replaced:
+        said.append(f"{notebook.shown}: replaced the hand-written run-time sentence {' '.join(replaced.split())!r}")
+    if head.source == before:
+        return []
+    measured = f"about {about(float(entry['seconds']))}" if entry.get("status") == "passed" else "not measured"
+    return [f"run time ({measured}, run of {report.get('date')})"]
+
+
+@fixer("colab-install")
+def fix_colab_install(notebook, report, said):
+    """Keep the Colab install cell in step with the setting; add it as first code cell where one belongs."""
+    nb, wanted, changed = notebook.nb, notebook.repo.colab_install(), False
+    for cell in nb.cells:
+        if cell.cell_type == "code" and COLAB_MARKER in cell.source and cell.source != wanted:
+            cell.source, changed = wanted, True
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    if notebook.number in COLAB_INSTALL_NOTEBOOKS and not (code and COLAB_MARKER in nb.cells[code[0]].source):
+        nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and COLAB_MARKER in c.source)]
+        nb.cells.insert(1, nbformat.v4.new_code_cell(wanted))
+        changed = True
+    return ["Colab install cell"] if changed else []
+
+
+def fix_notebook(path, repo=None, report=None, skip=()):
     """Fix what can be fixed in one notebook; return (lines saying what was done, problems left).
+
+    The registered fixers of the rules not skipped run on course notebooks whose first cell is markdown;
+    a notebook that changes is written in the stored form (tools/nbtool.canonical), as is one that only
+    breaks the stored form (unless stored-form is skipped).
 
     Args:
         path: the .ipynb file (rewritten in place when something changes).
         repo: the Repository setting (default: read from pyproject.toml).
         report: a workshop run report (dict from results.json), or None to leave run times alone.
+        skip: ids of rules to leave out.
     """
-    path = Path(path)
-    repo = repo or load_repository()
-    shown, said, changed = display(path), [], []
-    try:
-        original = path.read_text()
-        nb = nbformat.reads(original, as_version=4)
-    except Exception:
-        return [], check_notebook(path, repo)
+    notebook = Notebook(path, repo or load_repository())
+    if notebook.nb is None:
+        return [], check_notebook(path, notebook.repo, skip)
+    nb, shown, said, changed = notebook.nb, notebook.shown, [], []
     ran = any(c.cell_type == "code" and not nbtool.is_checked(c) and (c.get("outputs") or c.get("execution_count"))
               for c in nb.cells)
-    if kind_of(path) == "course" and nb.cells and nb.cells[0].cell_type == "markdown":
-        head = nb.cells[0]
-        before = head.source
-        head.source = set_links(head.source, repo.links(link_relpath(path)))
-        if head.source != before:
-            changed.append("launch links")
-        entry = run_entry(report, path.stem, shown, said)
-        if entry is not None:
-            before = head.source
-            head.source, replaced = set_run_time(head.source, run_time_sentence(report, entry))
-            if head.source != before:
-                measured = (f"about {about(float(entry['seconds']))}" if entry.get("status") == "passed"
-                            else "not measured")
-                changed.append(f"run time ({measured}, run of {report.get('date')})")
-            if replaced:
-                said.append(f"{shown}: replaced the hand-written run-time sentence {' '.join(replaced.split())!r}")
-        if fix_colab_install(nb, repo, path.name[:2]):
-            changed.append("Colab install cell")
+    if notebook.kind == "course" and nb.cells and nb.cells[0].cell_type == "markdown":
+        for rule_id, function in FIXERS.items():
+            if rule_id not in skip:
+                changed += function(notebook, report, said)
     text = nbtool.dumps(nbtool.canonical(nb))
-    if text != original:
-        if nbtool.dumps(nbtool.canonical(nbformat.reads(original, as_version=4))) != original:
+    stored = nbtool.dumps(nbtool.canonical(nbformat.reads(notebook.text, as_version=4))) == notebook.text
+    if text != notebook.text and (changed or "stored-form" not in skip):
+        if not stored:
             changed.append("stored form")
-        path.write_text(text)
+        Path(path).write_text(text)
         said.insert(0, f"{shown}: fixed {', '.join(changed)}")
         if ran:
             said.append(f"{shown}: removed the outputs of a run; if it ran in another profile than smoke, store the "
-                        f"compared outputs again with `make refresh-notebooks NB={path.name[:2]}`")
-    return said, check_notebook(path, repo)
+                        f"compared outputs again with `make refresh-notebooks NB={notebook.number}`")
+    return said, check_notebook(path, notebook.repo, skip)
 
 
 def run_entry(report, stem, shown, said):
@@ -671,23 +940,6 @@ def run_entry(report, stem, shown, said):
     return entry
 
 
-def fix_colab_install(nb, repo, number):
-    """Keep the Colab install cell in step with the setting; add it as first code cell where one belongs.
-
-    Returns True when the notebook changed.
-    """
-    wanted, changed = repo.colab_install(), False
-    for cell in nb.cells:
-        if cell.cell_type == "code" and COLAB_MARKER in cell.source and cell.source != wanted:
-            cell.source, changed = wanted, True
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    if number in COLAB_INSTALL_NOTEBOOKS and not (code and COLAB_MARKER in nb.cells[code[0]].source):
-        nb.cells = [c for c in nb.cells if not (c.cell_type == "code" and COLAB_MARKER in c.source)]
-        nb.cells.insert(1, nbformat.v4.new_code_cell(wanted))
-        changed = True
-    return changed
-
-
 # ---------------------------------------------------------------------------------------------------
 # Command line
 
@@ -704,37 +956,63 @@ def notebooks_in(paths):
     return found
 
 
+def rule_table():
+    """The registered rules, one per line: id, where it applies, whether `fix` repairs it, what it asks."""
+    width = max(map(len, RULES))
+    where = {("course",): "notebooks", ("solution",): "solutions", KINDS: "both"}
+    lines = [f"{'rule':<{width}}  {'applies to':<10}  fix  what it asks"]
+    for item in RULES.values():
+        fix = "yes" if item.fixable else "-"
+        lines.append(f"{item.id:<{width}}  {where[item.kinds]:<10}  {fix:<3}  {item.message}")
+    return "\n".join(lines)
+
+
+def parse_skip(values, parser):
+    skip = {part.strip() for value in values for part in value.split(",") if part.strip()}
+    unknown = sorted(skip - set(RULES))
+    if unknown:
+        parser.error(f"no rule {', '.join(map(repr, unknown))} to skip; the rules are: {', '.join(RULES)}")
+    return skip
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="nblint.py", description="Lint the course notebooks and solutions.",
-                                     epilog="Rules: see the top of tools/nblint.py.")
+                                     epilog="`nblint.py check --list` lists the rules.")
     parser.add_argument("command", choices=["check", "fix"])
     parser.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/ and solutions/)")
+    parser.add_argument("--list", action="store_true", help="list the rules and exit")
+    parser.add_argument("--skip", action="append", default=[], metavar="ID[,ID...]",
+                        help="leave out these rules (repeatable)")
     parser.add_argument("--report", default=None, help="results.json of a run (default: artifacts/runs/latest/)")
     parser.add_argument("--pyproject", default=str(PYPROJECT), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.list:
+        print(rule_table())
+        return 0
+    skip = parse_skip(args.skip, parser)
     repo = load_repository(args.pyproject)
     paths = notebooks_in(args.paths or [p for p in DEFAULT_PATHS if p.exists()])
     left = []
     if args.command == "fix":
         report, why = load_report(args.report or default_report())
-        if why:
+        if why and "run-time" not in skip:
             print(why)
         for path in paths:
-            said, problems = fix_notebook(path, repo, report)
+            said, problems = fix_notebook(path, repo, report, skip)
             print("\n".join(said)) if said else None
             left += problems
     else:
         for path in paths:
-            left += check_notebook(path, repo)
-    left += check_numbers(paths)
+            left += check_notebook(path, repo, skip)
+    left += check_numbers(paths, skip)
     for problem in left:
         print(f"{problem}{' (could not fix this automatically)' if args.command == 'fix' else ''}")
     files = len({p.path for p in left})
-    print(f"{len(paths)} notebooks checked: " + (f"{len(left)} problem{'s' * (len(left) > 1)} in {files} "
-                                                  f"file{'s' * (files > 1)}"
-                                                  + (" (`make lint-fix` fixes those it can)" if args.command == "check"
-                                                     and any(p.fixable for p in left) else "")
-                                                  if left else "all clean"))
+    skipped = f" (skipped: {', '.join(sorted(skip))})" if skip else ""
+    print(f"{len(paths)} notebooks checked{skipped}: "
+          + (f"{len(left)} problem{'s' * (len(left) > 1)} in {files} file{'s' * (files > 1)}"
+             + (" (`make lint-fix` fixes those it can)" if args.command == "check" and any(p.fixable for p in left)
+                else "") if left else "all clean"))
     return 1 if left else 0
 
 
