@@ -2,6 +2,7 @@
 #   make run    - the main job: run every notebook headless (profile: workshop) and write a report
 #   make test   - unit tests plus every notebook under nbval (profile: smoke)
 #   make lab    - open JupyterLab on notebooks/ with the course kernel
+#   make site   - the course as a static site from the latest `make run` (artifacts/site/index.html)
 # Settings you may pass: WORKSHOP_PROFILE=smoke|workshop|full, WORKSHOP_DATA_MIRROR=/path/to/mirror,
 # KERAS_BACKEND=tensorflow|jax|torch, NOTEBOOKS="02 03" (run only these), TESTS="notebooks solutions" (test only these).
 
@@ -10,7 +11,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks lint lint-fix bench system-deps setup clean
+.PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks lint lint-fix bench site system-deps setup clean
 
 setup: $(STAMP) system-deps
 
@@ -34,8 +35,12 @@ system-deps:
 run: setup
 	WORKSHOP_PROFILE=$${WORKSHOP_PROFILE:-workshop} $(PY) -m workshop_utils.runner $(NOTEBOOKS)
 
+# The tests run on one pytest-xdist worker per CPU core (PYTEST_WORKERS=0: one process); each file's
+# tests, a notebook's cells among them, stay on one worker (--dist loadgroup, see conftest.py).
+PYTEST_WORKERS ?= auto
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
 test: setup
-	WORKSHOP_PROFILE=smoke $(PY) -m pytest $(TESTS)
+	WORKSHOP_PROFILE=smoke $(PY) -m pytest $(PYTEST_PARALLEL) $(TESTS)
 
 # Every notebook and worked solution under JAX or PyTorch with no TensorFlow installed, each backend in its own side
 # environment (.venv-jax, .venv-torch), smoke profile. Notebooks about TensorFlow-only features
@@ -49,10 +54,11 @@ test-torch:
 test-backend:
 	@test -x .venv-$(BACKEND)/bin/python || $(PYTHON) -m venv .venv-$(BACKEND)
 	.venv-$(BACKEND)/bin/python -m pip install --quiet -c constraints.txt "$(BACKEND_PACKAGE_$(BACKEND))" keras \
-	  keras-tuner six numpy pandas matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest
+	  keras-tuner six numpy pandas matplotlib scikit-learn pydot h5py ipykernel nbclient nbconvert nbformat nbval pytest \
+	  pytest-xdist
 	.venv-$(BACKEND)/bin/python -m pip install --quiet --no-deps -e .
 	.venv-$(BACKEND)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest -rs $(or $(TESTS),notebooks solutions)
+	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest -rs $(PYTEST_PARALLEL) $(or $(TESTS),notebooks solutions)
 
 # Learners work on their own copies in my_notebooks/ (git-ignored): the course copies in notebooks/ stay
 # clean for `make test`, and a `git pull` never collides with a learner's edits.
@@ -83,6 +89,11 @@ lint-fix: setup
 
 bench: setup
 	$(PY) benchmarks/run_benchmarks.py
+
+# The course as a static site (tools/build_site.py): the executed notebooks and report of the latest
+# `make run`, or of RUN=artifacts/runs/<time>-<profile>, written to artifacts/site/ (open index.html).
+site: setup
+	$(PY) tools/build_site.py $(if $(RUN),--run $(RUN))
 
 clean:
 	rm -rf artifacts

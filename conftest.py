@@ -5,23 +5,56 @@ red blocks (TensorFlow's start-up log, warnings). The message names the cell and
 For that, nbval's kernels must forward what libraries write to file descriptor 2, as JupyterLab's
 do: ipykernel turns that off when it sees pytest's PYTEST_CURRENT_TEST variable, so the kernels
 here start without it.
+
+Runs that never share a folder: every notebook kernel nbval starts gets a folder of its own under
+artifacts/test-runs/ for the files the notebook writes (``WORKSHOP_RUN_DIR``, see
+workshop_utils/paths.py), removed when the test process ends. So pytest-xdist's workers, a learner's
+JupyterLab kernel and a `make run` beside the tests never delete each other's files.
+
+Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), each file's tests stay together on
+one worker (a notebook's cells share one kernel), and RUN_TOGETHER puts a test file on the worker of
+the notebook whose files it reads.
 """
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
 os.environ["WORKSHOP_PROFILE"] = "smoke"
 
+ROOT = Path(__file__).resolve().parent
+# Test file -> the notebook it reuses the run of (it falls back to running the notebook itself).
+RUN_TOGETHER = {"tests/test_tensorboard_logs.py": "notebooks/04_tensorboard.ipynb"}
+KERNEL_RUN_DIRS = []  # the folders this process gave its notebook kernels, oldest first
+_OWN_DIRS = []
+
+
+def new_test_run_dir(prefix):
+    """A new folder under artifacts/test-runs/ that no other process or kernel uses (removed at the end)."""
+    # As workshop_utils.paths.artifacts_root(), without importing workshop_utils (it loads Keras).
+    parent = Path(os.environ.get("WORKSHOP_ARTIFACTS", ROOT / "artifacts")) / "test-runs"
+    parent.mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}-{worker}-", dir=parent))
+    _OWN_DIRS.append(folder)
+    return folder
+
 
 def _start_kernel_like_jupyterlab(start_new_kernel):
     def start(*args, **kwargs):
-        kwargs.setdefault("env", {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"})
+        env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+        env["WORKSHOP_RUN_DIR"] = str(new_test_run_dir("kernel"))
+        KERNEL_RUN_DIRS.append(Path(env["WORKSHOP_RUN_DIR"]))
+        kwargs.setdefault("env", env)
         return start_new_kernel(*args, **kwargs)
 
     return start
 
 
 def pytest_configure(config):
+    config.workshop_kernel_run_dirs = KERNEL_RUN_DIRS  # for tests that reuse a notebook's run
     try:
         import nbval.kernel
     except ImportError:  # nbval is not installed: no notebooks to run
@@ -31,8 +64,24 @@ def pytest_configure(config):
         nbval.kernel.start_new_kernel._like_jupyterlab = True
 
 
+def pytest_unconfigure(config):
+    for folder in _OWN_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _group(item):
+    """The xdist group of a test: its file, or the notebook file it runs together with."""
+    path = item.path.resolve()
+    relative = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
+    return RUN_TOGETHER.get(relative, relative)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Skip, with the reason, the notebooks about TensorFlow-only features under another Keras backend."""
+    """Keep each file's tests on one worker under xdist; skip, with the reason, the notebooks about
+    TensorFlow-only features under another Keras backend."""
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
     notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return

@@ -1,17 +1,19 @@
 """TensorBoard logs: notebook 04 must leave per-epoch loss and accuracy for both runs, and read_scalars must read them.
 
-pytest runs the notebooks before the tests (pyproject testpaths), so the logs nbval just wrote under
-artifacts/04_tensorboard/logs are reused when they are fresh and come from the smoke profile;
-otherwise the notebook is executed here, in the smoke profile, into a temporary artifacts folder.
+This file runs on the pytest worker that runs notebooks/04_tensorboard.ipynb under nbval, after it
+(conftest.py, RUN_TOGETHER): the logs of that run, in the folder its kernel was given, are reused when
+the run finished (its self-check recorded its figures after the last event file). Otherwise (this file
+run alone, or the notebook failed) the notebook is executed here, in the smoke profile, into a
+temporary folder.
 """
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
 
-from workshop_utils import checks, config, paths
-from workshop_utils import runner
+from workshop_utils import config, paths, runner
 from workshop_utils.tensorboard_logs import read_scalars
 
 NAME = "04_tensorboard"
@@ -21,30 +23,35 @@ SPLITS = ("train", "validation")
 TAGS = ("epoch_loss", "epoch_accuracy")
 
 
-def fresh_smoke_logs(logdir, notebook=NOTEBOOK):
-    """Return True if a complete smoke run of the notebook wrote ``logdir`` after the notebook last changed."""
-    events = list(Path(logdir).rglob("events.out.tfevents.*"))
-    metrics = checks._metrics_file(NAME)  # written by the self-check, the notebook's last step
+def finished_smoke_logs(run_dir):
+    """The logs folder of a complete smoke run of notebook 04 in ``run_dir``, or None.
+
+    Complete: event files under ``04_tensorboard/logs`` and, written after all of them by the
+    notebook's last step, its self-check figures, every one from the smoke profile.
+    """
+    folder = Path(run_dir) / NAME
+    logdir, metrics = folder / "logs", folder / "metrics.json"
+    events = list(logdir.rglob("events.out.tfevents.*"))
     if not events or not metrics.is_file():
-        return False
-    since = Path(notebook).stat().st_mtime
-    oldest_event = min(p.stat().st_mtime for p in events)
-    if oldest_event < since or metrics.stat().st_mtime < max(p.stat().st_mtime for p in events):
-        return False
+        return None
+    if metrics.stat().st_mtime < max(p.stat().st_mtime for p in events):
+        return None
     entries = json.loads(metrics.read_text())
-    return bool(entries) and all(entry.get("profile") == "smoke" for entry in entries)
+    if entries and all(entry.get("profile") == "smoke" for entry in entries):
+        return logdir
+    return None
 
 
-def execute_notebook(notebook, artifacts, monkeypatch):
-    """Execute a notebook in the smoke profile (working dir: its folder), writing under ``artifacts``."""
+def execute_notebook(notebook, run_dir, monkeypatch):
+    """Execute a notebook in the smoke profile (working dir: its folder), its files under ``run_dir``."""
     import nbformat
 
     monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
-    monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(artifacts))
+    monkeypatch.setenv("WORKSHOP_RUN_DIR", str(run_dir))
     monkeypatch.delenv("WORKSHOP_METRICS_DIR", raising=False)
     nb = nbformat.read(notebook, as_version=4)
     runner.execute_notebook(nb, Path(notebook).parent)
-    return Path(artifacts) / NAME / "logs"
+    return Path(run_dir) / NAME / "logs"
 
 
 def check_epoch_scalars(frame, runs, epochs):
@@ -60,13 +67,30 @@ def check_epoch_scalars(frame, runs, epochs):
 
 
 @pytest.fixture(scope="module")
-def notebook_logs(tmp_path_factory):
-    """The notebook's log folder: the one nbval just wrote if it is fresh, else a new smoke run's."""
-    logdir = paths.artifacts_dir(NAME, "logs")
-    if fresh_smoke_logs(logdir):
-        return logdir
+def notebook_logs(request, tmp_path_factory):
+    """The log folder of nbval's run of the notebook on this worker if it finished, else a new smoke run's."""
+    for run_dir in reversed(getattr(request.config, "workshop_kernel_run_dirs", [])):
+        logdir = finished_smoke_logs(run_dir)
+        if logdir is not None:
+            return logdir
     with pytest.MonkeyPatch.context() as monkeypatch:
-        return execute_notebook(NOTEBOOK, tmp_path_factory.mktemp("artifacts"), monkeypatch)
+        return execute_notebook(NOTEBOOK, tmp_path_factory.mktemp("run"), monkeypatch)
+
+
+def test_finished_smoke_logs_wants_the_self_check_after_the_logs(tmp_path):
+    """A run that stopped before its self-check, or another profile's run, is not reused."""
+    folder = tmp_path / NAME
+    event = folder / "logs" / "dropout" / "train" / "events.out.tfevents.1"
+    event.parent.mkdir(parents=True)
+    event.write_bytes(b"")
+    assert finished_smoke_logs(tmp_path) is None  # no figures recorded: the run did not finish
+    metrics = folder / "metrics.json"
+    metrics.write_text(json.dumps([{"metric": "test_accuracy", "profile": "workshop"}]))
+    assert finished_smoke_logs(tmp_path) is None  # not the smoke profile
+    metrics.write_text(json.dumps([{"metric": "test_accuracy", "profile": "smoke"}]))
+    assert finished_smoke_logs(tmp_path) == folder / "logs"
+    os.utime(event, (metrics.stat().st_mtime + 5,) * 2)  # logs written after the figures: a later run
+    assert finished_smoke_logs(tmp_path) is None
 
 
 def test_notebook_logs_loss_and_accuracy_per_epoch_for_both_runs(notebook_logs):

@@ -2,7 +2,6 @@
 import json
 import math
 import os
-from pathlib import Path
 
 from . import datasets, paths
 
@@ -12,21 +11,22 @@ class SelfCheckFailed(AssertionError):
 
 
 def _metrics_file(notebook):
-    override = os.environ.get("WORKSHOP_METRICS_DIR")
-    folder = Path(override) if override else paths.artifacts_dir("metrics")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{notebook}.json"
+    """This run's metrics file for ``notebook`` (see ``paths.metrics_file``)."""
+    return paths.metrics_file(notebook)
 
 
 def record_metric(cfg, name, value, target=None, direction=None, passed=None, standins=()):
-    """Append a measured figure to the notebook's metrics file (the run report reads it)."""
+    """Add a measured figure to this run's metrics file of the notebook (the run report reads it)."""
     path = _metrics_file(cfg.notebook)
     entries = json.loads(path.read_text()) if path.is_file() else []
     entries = [e for e in entries if e.get("metric") != name]
     entries.append({"notebook": cfg.notebook, "profile": cfg.profile, "metric": name,
                     "value": float(value), "target": target, "direction": direction,
                     "passed": passed, "standins": sorted(standins)})
-    path.write_text(json.dumps(entries, indent=1))
+    # Written beside and renamed into place: a reader never sees half a file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(entries, indent=1))
+    os.replace(partial, path)
 
 
 def check_metric(cfg, name, value, dataset=None):

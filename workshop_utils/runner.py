@@ -5,10 +5,12 @@
     python -m workshop_utils.runner --profile smoke
 
 Writes ``artifacts/runs/<time>-<profile>/``: each executed notebook (``.ipynb`` and ``.html``) with
-its kernel's log, the figures the self-checks recorded, and ``report.md`` / ``report.html`` with one row per notebook
+its kernel's log, a folder per notebook with the files it wrote (checkpoints, logs, the figures its
+self-checks recorded: ``<notebook>/metrics.json``), and ``report.md`` / ``report.html`` with one row per notebook
 (profile, backend, device, wall time, result, headline figure against its target) and, for each
 notebook that did not pass, why and how to fix it (written by ``workshop_utils.run_report``). Exit status 1
-if any notebook did not pass.
+if any notebook did not pass. Two runs at once (two instructors, or a run beside a learner's kernel or
+``make test``) never share a folder: see ``workshop_utils.paths``.
 """
 import argparse
 import datetime
@@ -88,14 +90,19 @@ def execute_notebook(nb, folder, timeout=600, **kernel_options):
 
 
 def run_notebook(path, run_dir, profile, timeout):
-    """Execute one notebook and return its Result; never raises for a notebook's own errors."""
+    """Execute one notebook and return its Result; never raises for a notebook's own errors.
+
+    The kernel writes the notebook's files into ``run_dir/<notebook>/`` (``WORKSHOP_RUN_DIR``), its
+    self-check figures included, so the result holds this run's figures even when another run of the
+    same notebook goes on at the same time.
+    """
     import nbformat
 
     name = path.stem
     result = Result(name)
-    metrics_dir = run_dir / "metrics"
     os.environ["WORKSHOP_PROFILE"] = profile
-    os.environ["WORKSHOP_METRICS_DIR"] = str(metrics_dir)
+    kernel_env = {k: v for k, v in os.environ.items() if k != "WORKSHOP_METRICS_DIR"}
+    kernel_env["WORKSHOP_RUN_DIR"] = str(run_dir)
     executed = run_dir / path.name
     result.executed = str(executed)
     nb = nbformat.read(path, as_version=4)
@@ -104,7 +111,7 @@ def run_notebook(path, run_dir, profile, timeout):
     # the executed notebook, so the job's output stays readable.
     with open(run_dir / f"{name}.kernel.log", "w") as kernel_log:
         try:
-            execute_notebook(nb, path.parent, timeout, stderr=kernel_log)
+            execute_notebook(nb, path.parent, timeout, stderr=kernel_log, env=kernel_env)
         except Exception as exc:  # the job goes on with the next notebook
             result.status, result.why, result.fix = _classify(exc, executed)
     result.seconds = time.perf_counter() - start
@@ -119,7 +126,7 @@ def run_notebook(path, run_dir, profile, timeout):
         executed.with_suffix(".html").write_text(body)
     except Exception as exc:  # a report without HTML is still a report
         print(f"  (could not write HTML for {name}: {exc})")
-    metrics_file = metrics_dir / f"{name}.json"
+    metrics_file = run_dir / name / "metrics.json"
     if metrics_file.is_file():
         recorded = json.loads(metrics_file.read_text())
         order = list(config.TARGETS.get(name, {}))
@@ -154,7 +161,7 @@ def main(argv=None):
         print(f"No notebooks match {args.only} in {args.notebooks_dir}.")
         return 2
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = paths.artifacts_dir("runs", f"{stamp}-{profile}")
+    run_dir = paths.new_run_dir(paths.artifacts_dir("runs"), f"{stamp}-{profile}")
     backend, device = _environment()
     print(f"Running {len(notebooks)} notebooks, profile {profile}, backend {backend}, {device}")
     results = []
@@ -167,10 +174,7 @@ def main(argv=None):
         print(f"{'PASS' if result.passed else result.status.upper()} in {result.seconds:.0f} s"
               + (f": {result.why.splitlines()[0]}" if result.why else ""), flush=True)
     text = run_report.write_report(results, run_dir, profile, backend, device)
-    latest = paths.artifacts_dir("runs") / "latest"
-    if latest.is_symlink() or latest.exists():
-        latest.unlink()
-    latest.symlink_to(run_dir.name)
+    paths.link_latest(run_dir)
     print()
     print(text)
     print(f"Report: {run_dir / 'report.html'} (also artifacts/runs/latest/)")
