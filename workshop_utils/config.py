@@ -130,13 +130,19 @@ SETTINGS = {
                  "timing_steps": 200},
     },
     "10_custom_training": {
-        "common": {"batch_size": 128, "hidden_units": 256, "learning_rate": 1e-3, "print_steps": 2},
+        # The GAN: an MLP generator and discriminator (Adam 2e-4, beta_1 0.5, real labels smoothed to 0.9)
+        # trained on the first gan_train_size training images for gan_epochs; gan_samples judged at the end.
+        "common": {"batch_size": 128, "hidden_units": 256, "learning_rate": 1e-3, "print_steps": 2,
+                   "gan_batch_size": 64, "latent_dim": 64, "gan_learning_rate": 2e-4, "gan_samples": 200},
         "smoke": {"train_size": 3000, "validation_size": 500, "test_size": 1000, "epochs": 1,
-                  "callback_epochs": 2, "stop_at_val_acc": 0.5, "timing_steps": 5},
+                  "callback_epochs": 2, "stop_at_val_acc": 0.5, "timing_steps": 5,
+                  "gan_train_size": 640, "gan_epochs": 1},
         "workshop": {"train_size": 25000, "validation_size": 5000, "test_size": None, "epochs": 5,
-                     "callback_epochs": 6, "stop_at_val_acc": 0.955, "timing_steps": 50},
+                     "callback_epochs": 6, "stop_at_val_acc": 0.955, "timing_steps": 50,
+                     "gan_train_size": 20000, "gan_epochs": 10},
         "full": {"train_size": None, "validation_size": 10000, "test_size": None, "epochs": 10,
-                 "callback_epochs": 15, "stop_at_val_acc": 0.975, "timing_steps": 200},
+                 "callback_epochs": 15, "stop_at_val_acc": 0.975, "timing_steps": 200,
+                 "gan_train_size": None, "gan_epochs": 30},
     },
     "11_hyperparameter_tuning": {
         # train_size: the subset of the training split that the search sees, validation included.
