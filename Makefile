@@ -11,7 +11,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-jax test-torch test-backend lab fetch-data mirror refresh-notebooks lint lint-fix bench site system-deps setup clean
+.PHONY: run test test-jax test-torch test-backend lab progress fetch-data mirror refresh-notebooks lint lint-fix bench site system-deps setup clean
 
 setup: $(STAMP) system-deps
 
@@ -65,6 +65,11 @@ test-backend:
 lab: setup
 	@$(PY) tools/nbtool.py workspace notebooks my_notebooks
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=my_notebooks
+
+# Each exercise's last verdict in saved notebooks: a learner's my_notebooks/, or DIR=<folder> (a folder of
+# learners' folders gives a table each and a summary; SUMMARY=1 prints the summary only).
+progress: setup
+	@$(PY) tools/progress.py $(or $(DIR),my_notebooks) $(if $(SUMMARY),--summary)
 
 fetch-data: setup
 	$(PY) -m workshop_utils.datasets
