@@ -1,4 +1,4 @@
-"""The notebook lint (tools/nblint.py): the course notebooks and solutions pass it, and every rule can fail.
+"""The notebook lint (tools/nblint.py): the course notebooks and solutions pass it; every rule can fail.
 
 Every registered rule has at least one synthetic notebook that breaks it (BREAKING, filled with the
 @breaks decorator and from the tables below); test_every_rule_has_a_notebook_that_breaks_it fails
@@ -318,7 +318,8 @@ def test_solution_rules(lesson):
 # --- Fixing -------------------------------------------------------------------------------------------
 
 
-PYPROJECT_V1 = '[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\nref = "v1.0"\n'
+PYPROJECT_V1 = ('[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\n'
+                'ref = "v1.0"\n')
 
 
 def report(tmp_path, seconds=130, profile="workshop", status="passed", date="2026-11-25 15:40"):
@@ -440,7 +441,7 @@ def test_machine_descriptions():
         nblint.about(-1)
 
 
-# --- The course's home: no live link or install from a placeholder or a branch ----------------------
+# --- The course's home: no live link or install from a placeholder or a branch -----------------
 
 
 def test_without_a_home_a_lesson_has_no_link_and_notebook_00_installs_nothing(lesson):
@@ -529,10 +530,12 @@ def test_the_placeholder_setting_needs_no_ref(tmp_path):
 OLD_PLACEHOLDER_LINK = ("[Open in Colab](https://colab.research.google.com/github/your-github-user/keras-workshop/"
                         "blob/main/notebooks/03_demo.ipynb)")
 BRANCH_SOURCES = [  # (cell, what the problem says)
-    (md("[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/main/notebooks/03_demo.ipynb)"),
+    (md("[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/main/notebooks/"
+        "03_demo.ipynb)"),
      "a Colab link follows the branch 'main' of acme/kw"),
-    (md("[Vertex](https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url=https%3A%2F%2F"
-        "raw.githubusercontent.com%2Facme%2Fkw%2Fmaster%2Fnotebooks%2F03_demo.ipynb)"),
+    (md("[Vertex](https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?"
+        "download_url=https%3A%2F%2Fraw.githubusercontent.com%2Facme%2Fkw%2Fmaster%2Fnotebooks%2F"
+        "03_demo.ipynb)"),
      "a raw-file link follows the branch 'master' of acme/kw"),
     (code('%pip install "keras-workshop @ git+https://github.com/acme/kw"'),
      "an install installs acme/kw from its default branch"),
@@ -559,16 +562,16 @@ def test_a_link_or_install_from_a_branch_or_the_placeholder_fails(lesson, cell, 
 
 
 @pytest.mark.parametrize("text", [
-    "[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/v1.0/notebooks/03_demo.ipynb)",
+    "[Colab](https://colab.research.google.com/github/acme/kw/blob/v1.0/notebooks/03_demo.ipynb)",
     '%pip install "keras-workshop @ git+https://github.com/acme/kw@3f2a9c1"',
-    "Keras' own code: https://github.com/keras-team/keras/blob/master/keras/src/models/model.py",
+    "Keras' code: https://github.com/keras-team/keras/blob/master/keras/src/models/model.py",
 ])
 def test_pinned_links_and_plain_github_links_pass(lesson, text):
     cell = code(text) if text.startswith("%") else md(text)
     assert problems(lesson(lambda cells: cells.insert(4, cell))) == []
 
 
-# --- The rule registry: list, skip, and a breaking notebook for every rule ---------------------------
+# --- The rule registry: list, skip, and a breaking notebook for every rule ----------------------
 
 
 BREAKING = {}  # rule id: [function (lesson, tmp_path) -> path of a notebook that breaks it]

@@ -3,6 +3,7 @@
 The notebooks are written here with nbformat, with outputs as Jupyter saves them after a run; the
 verdict lines have the form `exercises.check` prints (a test holds them to workshop_utils' Verdict).
 """
+
 import sys
 from pathlib import Path
 
@@ -32,14 +33,18 @@ def error(name="NameError", value="name 'model' is not defined"):
 
 
 def check_cell(exercise_id, outputs=(), count=None, source=None):
-    cell = nbformat.v4.new_code_cell(source or f'answer = None\nexercises.check("{exercise_id}", answer)')
+    cell = nbformat.v4.new_code_cell(
+        source or f'answer = None\nexercises.check("{exercise_id}", answer)'
+    )
     cell.outputs, cell.execution_count = list(outputs), count
     return cell
 
 
 def save(folder, stem, cells):
     folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {stem[:2]} · demo")] + cells)
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(f"# {stem[:2]} · demo")] + cells
+    )
     nbformat.write(nb, folder / f"{stem}.ipynb")
     return folder / f"{stem}.ipynb"
 
@@ -49,17 +54,27 @@ def statuses(results):
 
 
 def a_learner(folder):
-    """01: a PASS, a NOT YET and a NOT STARTED; 02: an error, a cell never run, no check cell at all."""
-    save(folder, NB01, [
-        check_cell("01.1", [stdout("Epoch 1/2\n"), stdout(verdict("PASS", "01.1"))], 7),
-        check_cell("01.2", [stdout(verdict("NOT YET", "01.2", "the loss does not fit the labels."))], 8),
-        check_cell("01.3", [stdout(verdict("NOT STARTED", "01.3", "model is still None."))], 9),
-    ])
-    save(folder, NB02, [
-        check_cell("02.1", [error()], 3),
-        check_cell("02.2"),
-        nbformat.v4.new_code_cell("print('the learner deleted the check of 02.3')"),
-    ])
+    """01: a PASS, a NOT YET and a NOT STARTED; 02: an error, a cell never run, no check cell."""
+    save(
+        folder,
+        NB01,
+        [
+            check_cell("01.1", [stdout("Epoch 1/2\n"), stdout(verdict("PASS", "01.1"))], 7),
+            check_cell(
+                "01.2", [stdout(verdict("NOT YET", "01.2", "the loss does not fit the labels."))], 8
+            ),
+            check_cell("01.3", [stdout(verdict("NOT STARTED", "01.3", "model is still None."))], 9),
+        ],
+    )
+    save(
+        folder,
+        NB02,
+        [
+            check_cell("02.1", [error()], 3),
+            check_cell("02.2"),
+            nbformat.v4.new_code_cell("print('the learner deleted the check of 02.3')"),
+        ],
+    )
 
 
 def test_each_kind_of_verdict_is_read_and_counted(tmp_path):
@@ -67,15 +82,27 @@ def test_each_kind_of_verdict_is_read_and_counted(tmp_path):
     results = progress.learner_results(tmp_path / "my_notebooks", COURSE)
     found = statuses(results)
     assert {k: found[k] for k in ("01.1", "01.2", "01.3", "02.1", "02.2", "02.3")} == {
-        "01.1": "PASS", "01.2": "NOT YET", "01.3": "NOT STARTED", "02.1": "error", "02.2": "not run",
-        "02.3": "not run"}
+        "01.1": "PASS",
+        "01.2": "NOT YET",
+        "01.3": "NOT STARTED",
+        "02.1": "error",
+        "02.2": "not run",
+        "02.3": "not run",
+    }
     assert {found[k] for k in found if k[:2] not in ("01", "02")} == {"missing"}
     notes = {r.exercise: r.note for r in results}
     assert notes["02.1"] == "NameError: name 'model' is not defined"
     assert notes["02.3"] == 'no cell calls exercises.check("02.3", ...)'
     counts = progress.totals(results)
-    assert counts == {"PASS": 1, "NOT YET": 1, "NOT STARTED": 1, "error": 1, "not run": 2,
-                      "missing": TOTAL - 6, "unreadable": 0}
+    assert counts == {
+        "PASS": 1,
+        "NOT YET": 1,
+        "NOT STARTED": 1,
+        "error": 1,
+        "not run": 2,
+        "missing": TOTAL - 6,
+        "unreadable": 0,
+    }
 
 
 def test_the_report_prints_a_table_and_totals(tmp_path):
@@ -87,31 +114,73 @@ def test_the_report_prints_a_table_and_totals(tmp_path):
     assert row.split()[:3] == [NB01, "01.1", "PASS"]
     assert any(line.split()[:2] == ["01.2", "NOT"] and "NOT YET" in line for line in lines)
     assert "[NameError: name 'model' is not defined]" in text
-    assert lines[-1] == (f"  Totals: 1 PASS · 1 NOT YET · 1 NOT STARTED · 1 error · 2 not run · {TOTAL - 6} "
-                         f"missing ({TOTAL} exercises)")
+    assert lines[-1] == (
+        f"  Totals: 1 PASS · 1 NOT YET · 1 NOT STARTED · 1 error · 2 not run · {TOTAL - 6} "
+        f"missing ({TOTAL} exercises)"
+    )
     assert "Summary" not in text  # one learner: no summary table
 
 
-@pytest.mark.parametrize("name, cells", [
-    ("a NOT YET whose words say PASS",
-     [check_cell("01.1", [stdout(verdict("NOT YET", "01.1", "PASS needs 0.8, you have 0.5."))], 4)]),
-    ("a PASS of another exercise in the cell",
-     [check_cell("01.1", [stdout(verdict("PASS", "01.2"))], 4)]),
-    ("a PASS printed by a cell that calls no check",
-     [check_cell("01.1", [], None), nbformat.v4.new_code_cell("print('x')")]),
-    ("a PASS on standard error",
-     [check_cell("01.1", [nbformat.v4.new_output("stream", name="stderr", text=verdict("PASS", "01.1"))], 4)]),
-    ("a PASS in a markdown cell", [nbformat.v4.new_markdown_cell(verdict("PASS", "01.1")), check_cell("01.1")]),
-    ("a PASS not at the start of a line",
-     [check_cell("01.1", [stdout("print: " + verdict("PASS", "01.1"))], 4)]),
-    ("an older PASS, a newer NOT YET in another cell",
-     [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 3),
-      check_cell("01.1", [stdout(verdict("NOT YET", "01.1"))], 12)]),
-    ("a strict check that did not pass",
-     [check_cell("01.1", [stdout(verdict("NOT YET", "01.1")), error("ExerciseNotPassed", "NOT YET ...")], 5)]),
-    ("a verdict line for 01.1 in a cell now calling 01.2",
-     [check_cell("01.2", [stdout(verdict("PASS", "01.1"))], 4)]),
-])
+@pytest.mark.parametrize(
+    "name, cells",
+    [
+        (
+            "a NOT YET whose words say PASS",
+            [
+                check_cell(
+                    "01.1", [stdout(verdict("NOT YET", "01.1", "PASS needs 0.8, you have 0.5."))], 4
+                )
+            ],
+        ),
+        (
+            "a PASS of another exercise in the cell",
+            [check_cell("01.1", [stdout(verdict("PASS", "01.2"))], 4)],
+        ),
+        (
+            "a PASS printed by a cell that calls no check",
+            [check_cell("01.1", [], None), nbformat.v4.new_code_cell("print('x')")],
+        ),
+        (
+            "a PASS on standard error",
+            [
+                check_cell(
+                    "01.1",
+                    [nbformat.v4.new_output("stream", name="stderr", text=verdict("PASS", "01.1"))],
+                    4,
+                )
+            ],
+        ),
+        (
+            "a PASS in a markdown cell",
+            [nbformat.v4.new_markdown_cell(verdict("PASS", "01.1")), check_cell("01.1")],
+        ),
+        (
+            "a PASS not at the start of a line",
+            [check_cell("01.1", [stdout("print: " + verdict("PASS", "01.1"))], 4)],
+        ),
+        (
+            "an older PASS, a newer NOT YET in another cell",
+            [
+                check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 3),
+                check_cell("01.1", [stdout(verdict("NOT YET", "01.1"))], 12),
+            ],
+        ),
+        (
+            "a strict check that did not pass",
+            [
+                check_cell(
+                    "01.1",
+                    [stdout(verdict("NOT YET", "01.1")), error("ExerciseNotPassed", "NOT YET ...")],
+                    5,
+                )
+            ],
+        ),
+        (
+            "a verdict line for 01.1 in a cell now calling 01.2",
+            [check_cell("01.2", [stdout(verdict("PASS", "01.1"))], 4)],
+        ),
+    ],
+)
 def test_a_wrong_verdict_is_never_counted_as_pass(tmp_path, name, cells):
     if name == "a PASS printed by a cell that calls no check":
         cells[1].outputs, cells[1].execution_count = [stdout(verdict("PASS", "01.1"))], 2
@@ -122,8 +191,14 @@ def test_a_wrong_verdict_is_never_counted_as_pass(tmp_path, name, cells):
 
 
 def test_the_last_verdict_counts(tmp_path):
-    save(tmp_path, NB01, [check_cell("01.1", [stdout(verdict("NOT YET", "01.1"))], 3),
-                          check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 12)])
+    save(
+        tmp_path,
+        NB01,
+        [
+            check_cell("01.1", [stdout(verdict("NOT YET", "01.1"))], 3),
+            check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 12),
+        ],
+    )
     assert statuses(progress.learner_results(tmp_path, COURSE))["01.1"] == "PASS"
 
 
@@ -144,7 +219,9 @@ def test_an_unreadable_notebook_is_reported_and_the_rest_still_read(tmp_path):
 
 
 def test_a_renamed_copy_is_read_and_named(tmp_path):
-    save(tmp_path, NB01[:2] + "_my_copy", [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)])
+    save(
+        tmp_path, NB01[:2] + "_my_copy", [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)]
+    )
     result = next(r for r in progress.learner_results(tmp_path, COURSE) if r.exercise == "01.1")
     assert result.status == "PASS" and result.note == f"read {NB01[:2]}_my_copy.ipynb"
 
@@ -153,14 +230,33 @@ def test_a_folder_per_learner_gives_a_table_each_and_a_summary(tmp_path):
     collected = tmp_path / "collected"
     a_learner(collected / "alice")
     save(collected / "bob", NB01, [check_cell("01.1", [stdout(verdict("NOT YET", "01.1"))], 2)])
-    save(collected / "bob" / ".ipynb_checkpoints", NB01,
-         [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)])  # Jupyter's backup: left out
+    save(
+        collected / "bob" / ".ipynb_checkpoints",
+        NB01,
+        [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)],
+    )  # Jupyter's backup: left out
     text = progress.report(collected, COURSE)
-    assert f"alice: 1 of {TOTAL} exercises passed" in text and f"bob: 0 of {TOTAL} exercises passed" in text
+    assert (
+        f"alice: 1 of {TOTAL} exercises passed" in text
+        and f"bob: 0 of {TOTAL} exercises passed" in text
+    )
     assert ".ipynb_checkpoints" not in text
-    summary = text.split(f"Summary of 2 folders in {collected} ({TOTAL} exercises each):\n")[1].splitlines()
-    assert summary[0].split() == ["learner", "PASS", "NOT", "YET", "NOT", "STARTED", "error", "not", "run",
-                                  "missing", "unreadable"]
+    summary = text.split(f"Summary of 2 folders in {collected} ({TOTAL} exercises each):\n")[
+        1
+    ].splitlines()
+    assert summary[0].split() == [
+        "learner",
+        "PASS",
+        "NOT",
+        "YET",
+        "NOT",
+        "STARTED",
+        "error",
+        "not",
+        "run",
+        "missing",
+        "unreadable",
+    ]
     assert summary[1].split() == ["alice", "1", "1", "1", "1", "2", str(TOTAL - 6), "0"]
     assert summary[2].split() == ["bob", "0", "1", "0", "0", "2", str(TOTAL - 3), "0"]
     only = progress.report(collected, COURSE, only_summary=True)

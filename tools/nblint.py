@@ -1,30 +1,30 @@
 """Notebook lint: the one place for the rules every course notebook and worked solution keeps.
 
 Usage (from the project root, inside the virtual environment; `make lint` and `make lint-fix`):
-    python tools/nblint.py check [PATHS]       # exit 1 and print one line per problem: file, cell, rule, how to fix
+    python tools/nblint.py check [PATHS]       # exit 1, one line per problem: file, cell, rule, fix
     python tools/nblint.py fix [PATHS]         # fix what can be fixed, then say what could not
-    python tools/nblint.py check --list        # every rule: its id, where it applies, whether `fix` repairs it
-    python tools/nblint.py check --skip ID,ID  # leave some rules out (also with fix: their repairs are skipped)
+    python tools/nblint.py check --list        # every rule: id, where it applies, fixable or not
+    python tools/nblint.py check --skip ID,ID  # leave rules out (with fix: their repairs too)
 PATHS are notebooks or folders (default: notebooks/ and solutions/). Option: --report FILE, the
 results.json of a run of the main job (default: artifacts/runs/latest/results.json).
 
-Each rule is one small function registered with `@rule(id, message, kinds=..., fixable=...)`: it gets a
-`Notebook` (the file read once, with its kind, number and header) and yields an `Issue` for each way the
-notebook breaks it. The printed line names the rule's id, so `--skip` takes what a report shows. Two
-notebooks sharing a number is checked over the whole set (`check_numbers`, rule id "name"). Repairs are
-registered the same way with `@fixer(id)`. tests/test_notebook_lint.py breaks every registered rule with a
-synthetic notebook and fails when a rule has no such test.
+Each rule is one small function registered with `@rule(id, message, kinds=..., fixable=...)`: it
+gets a `Notebook` (the file read once, with its kind, number and header) and yields an `Issue` for
+each way the notebook breaks it. The printed line names the rule's id, so `--skip` takes what a
+report shows. Two notebooks sharing a number is checked over the whole set (`check_numbers`, rule
+id "name"). Repairs are registered the same way with `@fixer(id)`. tests/test_notebook_lint.py
+breaks every registered rule with a synthetic notebook and fails when a rule has no such test.
 
-Course home ([tool.keras-workshop] in pyproject.toml): `repository` (a GitHub URL) and `ref` (a tag or a
-commit, never a branch). While `repository` names the placeholder owner, headers carry a sentence saying how
-to set the home instead of launch links, and notebook 00's Colab cell installs nothing; once a real home is
-set, the links and the install name it at `ref`. The rule pinned-links fails any link or install that
-points at the placeholder or follows a branch, whatever the setting.
+Course home ([tool.keras-workshop] in pyproject.toml): `repository` (a GitHub URL) and `ref` (a tag
+or a commit, never a branch). While `repository` names the placeholder owner, headers carry a
+sentence saying how to set the home instead of launch links, and notebook 00's Colab cell installs
+nothing; once a real home is set, the links and the install name it at `ref`. The rule pinned-links
+fails any link or install that points at the placeholder or follows a branch, whatever the setting.
 
-Run times: when the report is of a `workshop` run, each notebook's run-time sentence becomes "**Run time:**
-about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, measured on 2026-11-25 with the
-TensorFlow backend." Only that sentence is the tool's: hand-written sentences after it (on the next lines)
-stay. A notebook the run did not pass keeps its line, and `fix` says so.
+Run times: when the report is of a `workshop` run, each notebook's run-time sentence becomes
+"**Run time:** about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, measured on
+2026-11-25 with the TensorFlow backend." Only that sentence is the tool's: hand-written sentences
+after it (on the next lines) stay. A notebook the run did not pass keeps its line, and `fix` says so.
 """
 import argparse
 import ast
@@ -59,7 +59,8 @@ TITLE = re.compile(r"^# (\d\d) · \S")
 SOLUTION_TITLE = re.compile(r"^# Solutions · (\d\d) · \S")
 TODO = re.compile(r"\b(TODO|FIXME|XXX)\b")
 
-# Removed APIs, matched in code cells only (markdown may name them in words): pattern, what to use instead.
+# Removed APIs, matched in code cells only (markdown may name them in words): pattern, what to use
+# instead.
 _OPTIMIZERS = r"\b(?:SGD|Adam|AdamW|RMSprop|Adagrad|Adadelta|Adamax|Nadam|Ftrl|Lion)\((?:[^()]|\([^()]*\))*?"
 REMOVED_APIS = [
     (r"\bpredict_classes\b", "predict_classes",
@@ -90,9 +91,9 @@ REMOVED_APIS = [
 REMOVED_APIS = [(re.compile(p), name, instead) for p, name, instead in REMOVED_APIS]
 
 # Paths outside the project, in the value of a string literal or an argument of a shell/magic line.
-# An absolute POSIX path is a known root folder ("/tmp", "/home/me") or has two parts ("/a/b"): a lone
-# "/validation" is a suffix such as a TensorBoard run name, and "/GPU:0" or "/job:worker/task:0" are
-# TensorFlow device names.
+# An absolute POSIX path is a known root folder ("/tmp", "/home/me") or has two parts ("/a/b"): a
+# lone "/validation" is a suffix such as a TensorBoard run name, and "/GPU:0" or
+# "/job:worker/task:0" are TensorFlow device names.
 ROOTS = ("tmp|var|home|Users|root|work|shared|mnt|media|data|datasets|content|opt|srv|scratch|usr|etc|private|"
          "Volumes|dev|run|nfs|gpfs|lustre")
 OUTSIDE_START = re.compile(rf"^(?:/(?![\w-]+:)(?:(?:{ROOTS})(?:[\\/]|$)|[\w.~-]+/[\w.~-])"
@@ -132,17 +133,17 @@ class Problem:
         return f"{self.path}: {where}{self.rule}: {self.what}. Fix: {self.how}"
 
 
-# ---------------------------------------------------------------------------------------------------
-# The course's home (repository and ref) and what is built from it
+# --------------------------------------------------------------------------------------------------
+# - The course's home (repository and ref) and what is built from it
 
-# Owners that stand for "no public home yet": whoever registers such a name on GitHub would otherwise
-# decide what runs in every learner's Colab session.
+# Owners that stand for "no public home yet": whoever registers such a name on GitHub would
+# otherwise decide what runs in every learner's Colab session.
 PLACEHOLDER_OWNERS = ("your-github-user", "your-user", "your-username", "owner", "user", "username", "example")
 # Branch names a ref must not be: launch links and installs pin a tag or a commit.
 BRANCH_NAMES = ("main", "master", "develop", "development", "dev", "trunk", "head", "gh-pages", "latest")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
-SET_HOME = ("set `repository` and `ref` (a tag or a commit) under `[tool.keras-workshop]` in pyproject.toml, "
-            "then run `make lint-fix`")
+SET_HOME = ("set `repository` and `ref` (a tag or a commit) under `[tool.keras-workshop]` in "
+            "pyproject.toml, then run `make lint-fix`")
 NO_HOME_LINE = ("*Launch links (Colab, Vertex AI Workbench) appear here once the course has a public home: "
                 + SET_HOME + ".*")
 
@@ -153,25 +154,27 @@ def is_placeholder(owner):
 
 
 def ref_problem(ref, git_dir=None):
-    """Why a ref cannot pin the course's home (None when it can): unset, not a git name, or a branch.
+    """Why a ref cannot pin the course's home (None when it can): unset, no git name, a branch.
 
     Args:
         ref: the `ref` setting.
-        git_dir: a clone of the course; a ref that names one of its branches (and no tag) is refused.
+        git_dir: a clone of the course; a ref naming one of its branches (and no tag) is refused.
     """
     if not ref:
-        return "is not set: name a tag (e.g. v1.0) or a commit, so that links and installs never follow a branch"
+        return ("is not set: name a tag (e.g. v1.0) or a commit, so that links and installs never "
+                "follow a branch")
     if not GIT_REF.fullmatch(ref) or ".." in ref:
         return f"{ref!r} is not a git tag or commit name"
     if ref.lower() in BRANCH_NAMES:
-        return f"{ref!r} is a branch: what learners run would change with every push; name a tag or a commit"
+        return (f"{ref!r} is a branch: what learners run would change with every push; name a tag "
+                "or a commit")
     if git_dir is not None and ref in local_branches(git_dir):
         return f"{ref!r} is a branch of this clone (and no tag): name a tag or a commit"
     return None
 
 
 def local_branches(git_dir):
-    """Names of the branches (local and remote) of a git clone that no tag shares; empty without git."""
+    """Branch names (local and remote) of a git clone that no tag shares; empty without git."""
     if not (Path(git_dir) / ".git").exists():
         return set()
     try:
@@ -187,7 +190,7 @@ def local_branches(git_dir):
 
 @dataclass(frozen=True)
 class Repository:
-    """The course's GitHub home: owner, name and ref (a tag or commit; None while the owner is a placeholder)."""
+    """The course's GitHub home: owner, name and ref (a tag or commit; None for a placeholder)."""
 
     owner: str
     name: str
@@ -207,7 +210,8 @@ class Repository:
         return f"https://github.com/{self.owner}/{self.name}"
 
     def colab(self, relpath):
-        return f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.ref}/{relpath}"
+        return (f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.ref}/"
+                + relpath)
 
     def raw(self, relpath):
         return f"https://raw.githubusercontent.com/{self.owner}/{self.name}/{self.ref}/{relpath}"
@@ -217,7 +221,7 @@ class Repository:
                 + quote(self.raw(relpath), safe=""))
 
     def links(self, relpath):
-        """The header line with the launch links of one notebook (relpath: e.g. notebooks/02_x.ipynb).
+        """The header line with the launch links of a notebook (relpath: notebooks/02_x.ipynb).
 
         Without a public home, a sentence saying how to set one instead.
         """
@@ -226,26 +230,28 @@ class Repository:
         return f"[Open in Colab]({self.colab(relpath)}) · [Open in Vertex AI Workbench]({self.vertex(relpath)})"
 
     def colab_install(self):
-        """The source of the code cell that installs the course package on Google Colab, and only there.
+        """The source of the code cell that installs the course package on Google Colab only.
 
-        Without a public home it installs nothing: it says how to set one, and on Colab prints one line.
+        Without a public home it installs nothing: it says how to set one; on Colab it prints one
+        line.
         """
         if self.placeholder:
             return textwrap.dedent(f"""\
-                # On Google Colab only, this cell installs the course package (workshop_utils) and Keras Tuner
-                # once the course has a public home. None is set yet, so it installs nothing. Maintainers:
-                # set `repository` and `ref` (a tag or a commit) under [tool.keras-workshop] in pyproject.toml,
-                # then run `make lint-fix` to write the install line here. Anywhere else it does nothing.
+                # On Google Colab only, this cell installs the course package (workshop_utils) and
+                # Keras Tuner once the course has a public home. None is set yet, so it installs
+                # nothing. Maintainers: set `repository` and `ref` (a tag or a commit) under
+                # [tool.keras-workshop] in pyproject.toml, then run `make lint-fix` to write the
+                # install line here. Anywhere else it does nothing.
                 import sys
 
                 if {COLAB_MARKER}:
-                    print("This copy of the course names no repository to install workshop_utils from: "
-                          "ask your instructor where the course lives.")
+                    print("This copy of the course names no repository to install workshop_utils "
+                          "from: ask your instructor where the course lives.")
                 """).rstrip("\n")
         return textwrap.dedent(f"""\
-            # On Google Colab only: install the course package (workshop_utils) and Keras Tuner from the course
-            # repository at {self.ref}, on top of Colab's own TensorFlow and Keras. Anywhere else this cell
-            # does nothing.
+            # On Google Colab only: install the course package (workshop_utils) and Keras Tuner from
+            # the course repository at {self.ref}, on top of Colab's own TensorFlow and Keras.
+            # Anywhere else this cell does nothing.
             import sys
 
             if {COLAB_MARKER}:
@@ -279,8 +285,8 @@ def load_repository(pyproject=PYPROJECT, git_dir=ROOT):
     return Repository(match[1], match[2], ref, pins[0] if pins else "keras-tuner")
 
 
-# ---------------------------------------------------------------------------------------------------
-# Reading notebooks
+# --------------------------------------------------------------------------------------------------
+# - Reading notebooks
 
 
 def kind_of(path):
@@ -347,13 +353,13 @@ def string_values(code):
 def line_of(text, match):
     """The stripped line of text on which a regex match starts."""
     return text.splitlines()[text.count("\n", 0, match.start())].strip()
-# ---------------------------------------------------------------------------------------------------
-# The rule registry
+# --------------------------------------------------------------------------------------------------
+# - The rule registry
 
 
 @dataclass(frozen=True)
 class Issue:
-    """What a rule yields: one way a notebook breaks it (the runner adds the file and the rule's id)."""
+    """What a rule yields: one way a notebook breaks it (the runner adds file and rule id)."""
 
     what: str
     how: str
@@ -376,7 +382,7 @@ KINDS = ("course", "solution")
 
 
 def rule(rule_id, message, kinds=("course",), fixable=False):
-    """Register a rule: a function (Notebook) -> Issues, under its id, with one line saying what it asks.
+    """Register a rule: a function (Notebook) -> Issues, under its id, with what it asks.
 
     Args:
         rule_id: the id printed with each problem and taken by --skip.
@@ -393,7 +399,7 @@ def rule(rule_id, message, kinds=("course",), fixable=False):
 
 
 def fixer(rule_id):
-    """Register the repair of a fixable rule: a function (Notebook, report, said) -> what it changed."""
+    """Register the repair of a fixable rule: (Notebook, report, said) -> what it changed."""
     def register(function):
         if rule_id not in RULES or not RULES[rule_id].fixable:
             raise ValueError(f"{rule_id!r} is not a registered fixable rule")
@@ -463,7 +469,7 @@ def check_notebook(path, repo=None, skip=()):
 
 
 def check_numbers(paths, skip=()):
-    """Problems of a set of course notebooks taken together: two of them sharing a number (rule "name")."""
+    """Problems of a set of course notebooks together: two sharing a number (rule "name")."""
     found, seen = [], {}
     if "name" in skip:
         return found
@@ -477,8 +483,8 @@ def check_numbers(paths, skip=()):
     return found
 
 
-# ---------------------------------------------------------------------------------------------------
-# The rules, in the order their problems are printed
+# --------------------------------------------------------------------------------------------------
+# - The rules, in the order their problems are printed
 
 
 @rule("name", "file named NN_name.ipynb (two digits, underscore, lower-case name); no two notebooks share "
@@ -561,8 +567,9 @@ def rule_prerequisites(notebook):
                     'add "**Prerequisites:**" (the earlier notebooks this one builds on) to the first cell', 1)
 
 
-@rule("launch-links", "the first cell's Open in Colab / Open in Vertex AI Workbench links match the course's "
-      "home ([tool.keras-workshop] in pyproject.toml); without a home, the sentence saying how to set one",
+@rule("launch-links", "the first cell's Open in Colab / Open in Vertex AI Workbench links match "
+      "the course's home ([tool.keras-workshop] in pyproject.toml); without a home, the sentence "
+      "saying how to set one",
       fixable=True)
 def rule_launch_links(notebook):
     repo = notebook.repo
@@ -593,8 +600,8 @@ def rule_colab_install(notebook):
                         "`make lint-fix`", i, True)
 
 
-# Launch links and installs: (what, pattern with the groups owner, name, ref). Matched on the URL-decoded
-# cell, so the Vertex AI link's encoded raw.githubusercontent.com address is seen too.
+# Launch links and installs: (what, pattern with the groups owner, name, ref). Matched on the URL-
+# decoded cell, so the Vertex AI link's encoded raw.githubusercontent.com address is seen too.
 SOURCES = [
     ("a Colab link", re.compile(r"colab\.research\.google\.com/github/([\w-]+)/([\w.-]+)/blob/([^/\s)\"'<>]+)")),
     ("a raw-file link", re.compile(r"raw\.githubusercontent\.com/([\w-]+)/([\w.-]+)/([^/\s)\"'<>]+)")),
@@ -751,8 +758,8 @@ def nb_stem(notebook):
     return setup[1] if setup else f"{notebook.number}_..."
 
 
-# ---------------------------------------------------------------------------------------------------
-# Run times from the last run report
+# --------------------------------------------------------------------------------------------------
+# - Run times from the last run report
 
 
 def about(seconds):
@@ -844,8 +851,8 @@ def set_links(source, line):
     return "\n".join(lines[:1] + ["", line, ""] + rest)
 
 
-# ---------------------------------------------------------------------------------------------------
-# Fixing
+# --------------------------------------------------------------------------------------------------
+# - Fixing
 
 
 @fixer("launch-links")
@@ -874,7 +881,7 @@ def fix_run_time(notebook, report, said):
 
 @fixer("colab-install")
 def fix_colab_install(notebook, report, said):
-    """Keep the Colab install cell in step with the setting; add it as first code cell where one belongs."""
+    """Keep the Colab install cell in step with the setting; add it where one belongs."""
     nb, wanted, changed = notebook.nb, notebook.repo.colab_install(), False
     for cell in nb.cells:
         if cell.cell_type == "code" and COLAB_MARKER in cell.source and cell.source != wanted:
@@ -890,9 +897,9 @@ def fix_colab_install(notebook, report, said):
 def fix_notebook(path, repo=None, report=None, skip=()):
     """Fix what can be fixed in one notebook; return (lines saying what was done, problems left).
 
-    The registered fixers of the rules not skipped run on course notebooks whose first cell is markdown;
-    a notebook that changes is written in the stored form (tools/nbtool.canonical), as is one that only
-    breaks the stored form (unless stored-form is skipped).
+    The registered fixers of the rules not skipped run on course notebooks whose first cell is
+    markdown; a notebook that changes is written in the stored form (tools/nbtool.canonical), as
+    is one that only breaks the stored form (unless stored-form is skipped).
 
     Args:
         path: the .ipynb file (rewritten in place when something changes).
@@ -940,8 +947,8 @@ def run_entry(report, stem, shown, said):
     return entry
 
 
-# ---------------------------------------------------------------------------------------------------
-# Command line
+# --------------------------------------------------------------------------------------------------
+# - Command line
 
 
 def notebooks_in(paths):
@@ -957,7 +964,7 @@ def notebooks_in(paths):
 
 
 def rule_table():
-    """The registered rules, one per line: id, where it applies, whether `fix` repairs it, what it asks."""
+    """The registered rules, one per line: id, where it applies, fixable or not, what it asks."""
     width = max(map(len, RULES))
     where = {("course",): "notebooks", ("solution",): "solutions", KINDS: "both"}
     lines = [f"{'rule':<{width}}  {'applies to':<10}  fix  what it asks"]

@@ -3,22 +3,24 @@
 Usage (from the project root; `make progress` or `make progress DIR=collected/`):
     python tools/progress.py [FOLDER] [--summary]
 
-FOLDER holds saved copies of the course notebooks (default: my_notebooks/, where `make lab` puts a
-learner's copies). A folder of folders, one per learner as an instructor collects them, gives one table
-per learner and a summary table; --summary prints the summary only. Hidden folders (such as Jupyter's
-.ipynb_checkpoints) are left out.
+FOLDER holds saved copies of the course notebooks (default: my_notebooks/, where `make lab` puts
+a learner's copies). A folder of folders, one per learner as an instructor collects them, gives one
+table per learner and a summary table; --summary prints the summary only. Hidden folders (such as
+Jupyter's .ipynb_checkpoints) are left out.
 
-The exercises come from the registry (workshop_utils/exercises/nbNN.py, read as text). A verdict is the
-line `exercises.check` prints into the output of the cell that calls it, "PASS  exercise 02.1 (...): ...".
+The exercises come from the registry (workshop_utils/exercises/nbNN.py, read as text). A verdict is
+the line `exercises.check` prints into the output of the cell that calls it:
+"PASS  exercise 02.1 (...): ...".
 Per exercise the table shows:
     PASS, NOT YET, NOT STARTED  the last verdict saved in a cell that calls check for that exercise
-    error                       that cell stopped with an error before a verdict (the error is named)
+    error                       that cell stopped with an error before a verdict (named)
     not run                     no saved verdict: the cell never ran, or no cell calls its check
     missing                     the notebook is not in the folder
     unreadable                  the notebook file cannot be read
 Only a verdict printed by a cell that calls the exercise's own check counts: a verdict for another
 exercise, or text elsewhere that looks like one, does not.
 """
+
 import argparse
 import re
 import sys
@@ -49,7 +51,7 @@ class Result:
 
 
 def course_exercises(course=ROOT / "notebooks"):
-    """{notebook stem: {exercise id: title}} for the course notebooks that have checked exercises."""
+    """{notebook stem: {exercise id: title}} for the course notebooks with checked exercises."""
     found = {}
     for path in sorted(Path(course).glob("[0-9][0-9]_*.ipynb")):
         registered = nblint.registered_exercises(path.name[:2])
@@ -83,6 +85,7 @@ def cell_outcome(cell, exercise_id):
 
 def notebook_results(path, stem, exercises):
     """Results of the exercises of one saved notebook (path None: missing from the folder)."""
+
     def every(status, note):
         return [Result(stem, i, title, status, note) for i, title in exercises.items()]
 
@@ -97,11 +100,20 @@ def notebook_results(path, stem, exercises):
     for exercise_id, title in exercises.items():
         callers = [c for c in cells if calls_check(c.get("source", ""), exercise_id)]
         if not callers:
-            results.append(Result(stem, exercise_id, title, "not run",
-                                  f'no cell calls exercises.check("{exercise_id}", ...)'))
+            results.append(
+                Result(
+                    stem,
+                    exercise_id,
+                    title,
+                    "not run",
+                    f'no cell calls exercises.check("{exercise_id}", ...)',
+                )
+            )
             continue
-        outcomes = [(c.get("execution_count") or 0, n, cell_outcome(c, exercise_id))
-                    for n, c in enumerate(callers)]
+        outcomes = [
+            (c.get("execution_count") or 0, n, cell_outcome(c, exercise_id))
+            for n, c in enumerate(callers)
+        ]
         ran = [o for o in outcomes if o[2][0] != "not run" or o[2][1]]
         status, note = max(ran or outcomes)[2]  # the last one run (highest execution count)
         results.append(Result(stem, exercise_id, title, status, note))
@@ -109,7 +121,7 @@ def notebook_results(path, stem, exercises):
 
 
 def pick_file(folder, stem):
-    """The learner's copy of a course notebook: same name, else the one file with the same number."""
+    """The learner's copy of a course notebook: same name, else the newest with the same number."""
     exact = folder / f"{stem}.ipynb"
     if exact.is_file():
         return exact, ""
@@ -117,7 +129,9 @@ def pick_file(folder, stem):
     if not same:
         return None, ""
     newest = max(same, key=lambda p: p.stat().st_mtime)
-    note = f"read {newest.name}" + (f" (newest of {len(same)} numbered {stem[:2]})" if len(same) > 1 else "")
+    note = f"read {newest.name}" + (
+        f" (newest of {len(same)} numbered {stem[:2]})" if len(same) > 1 else ""
+    )
     return newest, note
 
 
@@ -174,17 +188,21 @@ def summary(per_learner):
     lines = [head]
     for name, results in per_learner.items():
         counts = totals(results)
-        lines.append(f"{name:<{width}}  " + "  ".join(f"{counts[s]:>{max(len(s), 3)}}" for s in STATUSES))
+        lines.append(
+            f"{name:<{width}}  " + "  ".join(f"{counts[s]:>{max(len(s), 3)}}" for s in STATUSES)
+        )
     return "\n".join(lines)
 
 
 def report(root, course=None, only_summary=False):
-    """The progress report of one folder (a learner's, or one holding a folder per learner) as text."""
+    """The progress report, as text, of a learner's folder or of a folder of learners' folders."""
     root = Path(root)
     course = course_exercises() if course is None else course
     if not root.is_dir():
-        raise SystemExit(f"{root}: no such folder. A learner's copies are in my_notebooks/ (made by "
-                         "`make lab`); name another folder with `make progress DIR=...`.")
+        raise SystemExit(
+            f"{root}: no such folder. A learner's copies are in my_notebooks/ (made by "
+            "`make lab`); name another folder with `make progress DIR=...`."
+        )
     folders = learner_folders(root)
     if not folders:
         raise SystemExit(f"{root}: no saved notebooks (NN_name.ipynb) in it or in its folders.")
@@ -197,20 +215,31 @@ def report(root, course=None, only_summary=False):
     if not only_summary:
         for name, results in per_learner.items():
             passed = totals(results)["PASS"]
-            parts += [f"{name}: {passed} of {count} exercises passed", table(results),
-                      "  " + totals_line(results), ""]
+            parts += [
+                f"{name}: {passed} of {count} exercises passed",
+                table(results),
+                "  " + totals_line(results),
+                "",
+            ]
     if len(per_learner) > 1 or only_summary:
-        parts += [f"Summary of {len(per_learner)} folder{'s' * (len(per_learner) > 1)} in {root} "
-                  f"({count} exercises each):", summary(per_learner)]
+        folders = f"{len(per_learner)} folder{'s' * (len(per_learner) > 1)}"
+        parts += [f"Summary of {folders} in {root} ({count} exercises each):", summary(per_learner)]
     return "\n".join(parts).rstrip("\n")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="progress.py", description="Each exercise's last verdict in "
-                                     "saved notebooks.")
-    parser.add_argument("folder", nargs="?", default="my_notebooks",
-                        help="a learner's notebooks, or a folder of learners' folders (default: my_notebooks)")
-    parser.add_argument("--summary", action="store_true", help="print only the table of counts per folder")
+    parser = argparse.ArgumentParser(
+        prog="progress.py", description="Each exercise's last verdict in saved notebooks."
+    )
+    parser.add_argument(
+        "folder",
+        nargs="?",
+        default="my_notebooks",
+        help="a learner's notebooks, or a folder of learners' folders (default: my_notebooks)",
+    )
+    parser.add_argument(
+        "--summary", action="store_true", help="print only the table of counts per folder"
+    )
     args = parser.parse_args(argv)
     print(report(args.folder, only_summary=args.summary))
     return 0
