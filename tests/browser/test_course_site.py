@@ -1,0 +1,131 @@
+"""The course site in a real browser: every page loads over HTTP with its title and figures.
+
+The site is built from a real run of the main job: by default notebooks 00 and 01 in the `smoke`
+profile, run here into a temporary artifacts folder (about a minute on a 2-core CPU; 01 draws
+figures). To check the site of another run, e.g. a whole workshop run, set
+KERAS_WORKSHOP_SITE_RUN=artifacts/runs/latest. The browser may not reach beyond the local server:
+the site must read offline.
+"""
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+sys.path.insert(0, str(ROOT / "tools"))
+import build_site  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    if os.environ.get("KERAS_WORKSHOP_SITE_RUN"):
+        return Path(os.environ["KERAS_WORKSHOP_SITE_RUN"])
+    artifacts = tmp_path_factory.mktemp("artifacts")
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env.update(WORKSHOP_ARTIFACTS=str(artifacts), WORKSHOP_PROFILE="smoke")
+    done = subprocess.run(
+        [sys.executable, "-m", "workshop_utils.runner", "00", "01"],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return artifacts / "runs" / "latest"
+
+
+@pytest.fixture(scope="module")
+def site(run_dir, tmp_path_factory):
+    """(base URL, entries): the site built from the run, served on a free local port."""
+    out = tmp_path_factory.mktemp("site") / "site"
+    entries, problems = build_site.build(run_dir, out)
+    assert problems == []
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/", entries
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # no line per request on stderr
+        pass
+
+
+def open_page(page, url):
+    """Go to url, every request beyond the local server refused; return (response, refused URLs)."""
+    refused = []
+
+    def only_local(route):
+        if urlparse(route.request.url).hostname in (
+            "127.0.0.1",
+            None,
+        ) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.unroute("**/*")
+    page.route("**/*", only_local)
+    response = page.goto(url, wait_until="load")
+    return response, refused
+
+
+def figures(page):
+    """naturalWidth of every image in the page's content (0: it did not decode)."""
+    return page.eval_on_selector_all(
+        "article img", "images => images.map(i => i.complete ? i.naturalWidth : 0)"
+    )
+
+
+def test_the_index_links_every_notebook_of_the_run(page, site):
+    base, entries = site
+    response, refused = open_page(page, base)
+    assert response.status == 200 and refused == []
+    assert page.title() == build_site.SITE_NAME
+    links = page.eval_on_selector_all(
+        "article a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert all(entry.html in links for entry in entries)
+    page.click("a.md-footer__link--next")
+    page.wait_for_load_state()
+    assert page.url == base + entries[0].html
+
+
+def test_every_page_loads_with_its_title_banner_and_figures(page, site):
+    base, entries = site
+    assert any(build_site.expected_images(e.notebook) for e in entries if e.rendered), (
+        "no page with figures"
+    )
+    for entry in entries:
+        response, refused = open_page(page, base + entry.html)
+        assert response.status == 200 and refused == [], entry.html
+        assert page.title().startswith(entry.title), entry.html
+        assert page.locator(f".{build_site.BANNER_CLASS}").count() == 1, entry.html
+        widths = figures(page)
+        want = build_site.expected_images(entry.notebook) if entry.rendered else 0
+        assert len(widths) >= want and all(w > 0 for w in widths), (entry.html, widths, want)
+
+
+def test_a_figure_that_does_not_decode_is_seen(page, site):
+    """The figure check can fail: an image whose data is broken has naturalWidth 0."""
+    base, _ = site
+    open_page(page, base)
+    page.evaluate(
+        "document.querySelector('article').insertAdjacentHTML('beforeend',"
+        " '<img src=\"data:image/png;base64,AAAA\">')"
+    )
+    page.wait_for_timeout(100)
+    assert 0 in figures(page)
