@@ -61,10 +61,11 @@ test-backend:
 	KERAS_BACKEND=$(BACKEND) WORKSHOP_PROFILE=smoke .venv-$(BACKEND)/bin/python -m pytest -rs $(PYTEST_PARALLEL) $(or $(TESTS),notebooks solutions)
 
 # Learners work on their own copies in my_notebooks/ (git-ignored): the course copies in notebooks/ stay
-# clean for `make test`, and a `git pull` never collides with a learner's edits.
+# clean for `make test`, and a `git pull` never collides with a learner's edits. tools/lab.py copies them,
+# and starts JupyterLab with the token on (as root it adds --allow-root and says so). LAB_ARGS passes more,
+# e.g. make lab LAB_ARGS="--no-browser --port 8890" (python tools/lab.py --help lists them).
 lab: setup
-	@$(PY) tools/nbtool.py workspace notebooks my_notebooks
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/jupyter lab --notebook-dir=my_notebooks
+	@$(PY) tools/lab.py $(LAB_ARGS)
 
 # Each exercise's last verdict in saved notebooks: a learner's my_notebooks/, or DIR=<folder> (a folder of
 # learners' folders gives a table each and a summary; SUMMARY=1 prints the summary only).
