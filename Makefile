@@ -36,9 +36,9 @@ run: setup
 	WORKSHOP_PROFILE=$${WORKSHOP_PROFILE:-workshop} $(PY) -m workshop_utils.runner $(NOTEBOOKS)
 
 # The tests run on one pytest-xdist worker per CPU core (PYTEST_WORKERS=0: one process); each file's
-# tests, a notebook's cells among them, stay on one worker (--dist loadgroup, see conftest.py).
+# tests, a notebook's cells among them, stay on one worker (--dist loadfile, see conftest.py).
 PYTEST_WORKERS ?= auto
-PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadfile
 test: setup
 	WORKSHOP_PROFILE=smoke $(PY) -m pytest $(PYTEST_PARALLEL) $(TESTS)
 

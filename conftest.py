@@ -11,11 +11,13 @@ artifacts/test-runs/ for the files the notebook writes (``WORKSHOP_RUN_DIR``, se
 workshop_utils/paths.py), removed when the test process ends. So pytest-xdist's workers, a learner's
 JupyterLab kernel and a `make run` beside the tests never delete each other's files.
 
-Under pytest-xdist (`make test` runs `-n auto --dist loadgroup`), each file's tests stay together on
+Under pytest-xdist (`make test` runs `-n auto --dist loadfile`), each file's tests stay together on
 one worker (a notebook's cells share one kernel), and RUN_TOGETHER puts a test file on the worker of
-the notebook whose files it reads.
+the notebook whose files it reads, after the notebook. (xdist's loadgroup would do this with marks,
+but pytest-xdist 3.8 cannot rename pytest 9.2's node ids, so the scheduler does the grouping.)
 """
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -32,7 +34,7 @@ _OWN_DIRS = []
 
 
 def new_test_run_dir(prefix):
-    """A new folder under artifacts/test-runs/ that no other process or kernel uses (removed at the end)."""
+    """A new folder under artifacts/test-runs/ that no other process or kernel uses (removed at exit)."""
     # As workshop_utils.paths.artifacts_root(), without importing workshop_utils (it loads Keras).
     parent = Path(os.environ.get("WORKSHOP_ARTIFACTS", ROOT / "artifacts")) / "test-runs"
     parent.mkdir(parents=True, exist_ok=True)
@@ -69,19 +71,30 @@ def pytest_unconfigure(config):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _group(item):
-    """The xdist group of a test: its file, or the notebook file it runs together with."""
-    path = item.path.resolve()
-    relative = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else str(path)
-    return RUN_TOGETHER.get(relative, relative)
+def _file_scope(nodeid):
+    """The file of a node id without its suffix ("notebooks/04_tensorboard" for each cell's id)."""
+    return re.sub(r"\.(py|ipynb)$", "", nodeid.split("::", 1)[0])
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """--dist loadfile, with each test file of RUN_TOGETHER on its notebook's worker, after it."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    together = {_file_scope(test): _file_scope(notebook) for test, notebook in RUN_TOGETHER.items()}
+
+    class CourseScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid):
+            scope = _file_scope(nodeid)
+            return together.get(scope, scope)
+
+    return CourseScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Keep each file's tests on one worker under xdist; skip, with the reason, the notebooks about
-    TensorFlow-only features under another Keras backend."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
+    """Skip, with the reason, the notebooks about TensorFlow-only features under another Keras backend."""
     notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return
