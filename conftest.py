@@ -34,7 +34,7 @@ _OWN_DIRS = []
 
 
 def new_test_run_dir(prefix):
-    """A new folder under artifacts/test-runs/ that no other process or kernel uses (removed at exit)."""
+    """A new folder under artifacts/test-runs/ for one process or kernel alone, removed at exit."""
     # As workshop_utils.paths.artifacts_root(), without importing workshop_utils (it loads Keras).
     parent = Path(os.environ.get("WORKSHOP_ARTIFACTS", ROOT / "artifacts")) / "test-runs"
     parent.mkdir(parents=True, exist_ok=True)
