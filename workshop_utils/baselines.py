@@ -26,6 +26,11 @@ from . import config, datasets, preprocessing, standins
 # is an equivalence (0 when both learned nothing too); the same notebook's accuracy target covers learning.
 NOT_A_LEARNING_TARGET = {
     ("10_custom_training", "max_metric_gap_vs_fit"): "the gap between two training loops that must agree",
+    # The GAN's figures judge images, not a classifier's answers: what a generator that learned nothing makes
+    # (noise, blank images, repeated digits, copies of training images) is fed to the judge in tests/test_gan.py,
+    # which fails it against the workshop and full targets of config.TARGETS.
+    **{("10_custom_training", f"gan_{name}"): "generated images: tests/test_gan.py fails noise and copies"
+       for name in ("classes_covered", "confident_share", "diversity", "novelty")},
 }
 
 

@@ -21,7 +21,6 @@ TENSORFLOW_ONLY = {
     "03_tf_data_pipelines": "tf.data input pipelines are a TensorFlow feature",
     "04_tensorboard": "the TensorBoard callback's histograms and graph need TensorFlow",
     "09_text_classification": "string tensors, tf.data and a model whose input is a string",
-    "10_custom_training": "its train_step uses tf.GradientTape (the JAX and PyTorch versions are shown as text)",
 }
 
 
@@ -224,6 +223,16 @@ TARGETS = {
         # measured on a 2-core CPU: workshop 0.9607, full 0.9776; the gap was exactly 0 in every profile
         "test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.95, "full": 0.97}),
         "max_metric_gap_vs_fit": ("max", {"smoke": 1e-3, "workshop": 1e-3, "full": 1e-3}),
+        # The GAN's samples judged by the notebook's MLP (workshop_utils.gan.judge_digits). What a generator that
+        # learned nothing makes fails every workshop and full target (tests/test_gan.py): noise, blank images,
+        # one or ten repeated digits, copies of training images. smoke trains for seconds: no quality claim.
+        # A trial of the workshop GAN (20,000 images, 10 epochs, TensorFlow, 2-core CPU, 2026-12-05), judged by a
+        # 0.957 MLP: 7 classes, confident 0.29, diversity 0.88, novelty 1.42 (real test digits: 10, 0.84, 1.0,
+        # 1.06). full is not measured yet: it keeps the workshop targets.
+        "gan_classes_covered": ("min", {"smoke": 0, "workshop": 5, "full": 5}),
+        "gan_confident_share": ("min", {"smoke": 0.0, "workshop": 0.2, "full": 0.2}),
+        "gan_diversity": ("min", {"smoke": 0.0, "workshop": 0.5, "full": 0.5}),
+        "gan_novelty": ("min", {"smoke": 0.0, "workshop": 0.5, "full": 0.5}),
     },
     "11_hyperparameter_tuning": {
         "test_accuracy": ("min", {"smoke": 0.5, "workshop": 0.95, "full": 0.97}),

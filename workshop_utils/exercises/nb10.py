@@ -1,9 +1,10 @@
 """Checks for notebook 10 (custom training): a train_step that clips gradients and still matches fit, and
 a callback that records the learning rate of each epoch.
 
-10.1 holds the notebook's validation images, so that it can tell a history that came from the model's own
-run from one copied or made up. 10.2 also trains a fresh recorder of the learner's class itself, under a
-schedule the learner has not seen, so that rates typed in from printed output do not pass.
+10.1 holds the notebook's validation images and their sample weights, so that it can tell a history that
+came from the model's own run from one copied or made up. 10.2 also trains a fresh recorder of the learner's
+class itself, under a schedule the learner has not seen, so that rates typed in from printed output do not
+pass.
 """
 import functools
 import math
@@ -11,7 +12,7 @@ import math
 import numpy as np
 
 from .. import config
-from ._common import finite_array, given, history_values, keras_model, model_loss
+from ._common import finite_array, given, history_values, keras_model
 from ._core import NotYet, exercise
 from ._heldout import data_settings, image_split, mlp_rows
 
@@ -33,9 +34,26 @@ def _validation_split(env):
     return mlp_rows(x_val), np.asarray(y_val)
 
 
+def sample_weights(labels):
+    """The notebook's sample weights: 2 for the images of a 5 or an 8, 1 for the others."""
+    return np.where(np.isin(labels, [5, 8]), 2.0, 1.0).astype("float32")
+
+
 def _held_validation():
-    """The notebook's validation images (``val_ds``) in the active profile, as rows of pixels in [0, 1]."""
+    """The notebook's validation images in the active profile, as rows of pixels in [0, 1], and labels."""
     return _validation_split(data_settings())
+
+
+def _weighted_loss(model, x, y):
+    """The model's compiled loss on ``x``, ``y`` with the notebook's sample weights, as fit reports val_loss."""
+    import keras
+
+    from ._predict import outputs_of
+
+    loss = model.compute_loss(x=None, y=keras.ops.convert_to_tensor(np.asarray(y)),
+                              y_pred=keras.ops.convert_to_tensor(outputs_of(model, x)),
+                              sample_weight=keras.ops.convert_to_tensor(sample_weights(y)), training=False)
+    return float(keras.ops.convert_to_numpy(loss))
 
 
 def _check_finite_history(history, what):
@@ -44,17 +62,17 @@ def _check_finite_history(history, what):
 
 
 def _check_run_of(history, model, x_val, y_val, what, model_name):
-    """NotYet unless the last val_loss of ``history`` is ``model``'s loss on the validation images now:
-    the history came from this model's own run, validated on val_ds."""
+    """NotYet unless the last val_loss of ``history`` is ``model``'s weighted loss on the validation images
+    now: the history came from this model's own run, validated on the notebook's weighted validation data."""
     last = history.history["val_loss"][-1]
-    loss = model_loss(model, x_val, y_val)
+    loss = _weighted_loss(model, x_val, y_val)
     if not math.isfinite(loss):
         raise NotYet(f"{model_name} gives NaN or infinite losses on the validation images: its training "
                      "diverged. Lower the learning rate and train it again.")
     if not np.isclose(last, loss, rtol=1e-3, atol=1e-5):
         raise NotYet(f"{what} does not come from {model_name}'s run on the notebook's data: its last val_loss "
-                     f"is not {model_name}'s loss on val_ds. Pass what {model_name}.fit(..., "
-                     "validation_data=val_ds) returned, and train it after building it, not a copy or "
+                     f"is not {model_name}'s loss on the weighted validation images. Pass what "
+                     f"seeded_fit({model_name}) returned, and train it after building it, not a copy or "
                      "numbers typed in.")
 
 
@@ -70,7 +88,9 @@ def _step_update_norm(model):
     clone.set_weights(model.get_weights())
     clone.compile(optimizer=keras.optimizers.SGD(learning_rate=1.0), loss=model.loss)
     rng = np.random.default_rng(0)
-    x = 100.0 * rng.normal(size=(32,) + tuple(model.inputs[0].shape[1:])).astype("float32")
+    # Large enough for gradients far above the clipping norm, small enough that the softmax does not
+    # saturate: a saturated softmax gives zero gradients under JAX and PyTorch.
+    x = 10.0 * rng.normal(size=(32,) + tuple(model.inputs[0].shape[1:])).astype("float32")
     y = rng.integers(0, model.outputs[0].shape[-1], size=32)
     before = [keras.ops.convert_to_numpy(w) for w in clone.trainable_weights]
     clone.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
@@ -89,8 +109,8 @@ def check_clipped_step(clipped_model, clipped_history, fit_history):
     given(clipped_history, "clipped_history")
     given(fit_history, "fit_history")
     if type(clipped_model).train_step is keras.Model.train_step:
-        raise NotYet("clipped_model uses the built-in train_step: the exercise asks for your own step, in a "
-                     "subclass of keras.Model (or of CustomStepModel).")
+        raise NotYet("clipped_model uses the built-in train_step: the exercise asks for your own step, a "
+                     "subclass of CustomStepModel whose adjust_gradients clips.")
     names = [metric.name for metric in clipped_model.metrics]
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
@@ -110,7 +130,7 @@ def check_clipped_step(clipped_model, clipped_history, fit_history):
     if abs(total - CLIP_NORM) > 1e-3 * CLIP_NORM:
         if all(n <= CLIP_NORM * (1 + 1e-3) for n in each) and total > CLIP_NORM:
             raise NotYet("your step clips each weight's gradient on its own: clip their global norm, all "
-                         "gradients together (tf.clip_by_global_norm).")
+                         "gradients together, each scaled by the same factor min(1, 1.0 / global norm).")
         raise NotYet(f"your step clips the gradients to a global norm of about {total:.3g}, not {CLIP_NORM}.")
 
     fit_model = getattr(fit_history, "model", None)
@@ -135,15 +155,16 @@ def check_clipped_step(clipped_model, clipped_history, fit_history):
     if len(history_values(clipped_history, "loss")) != len(history_values(fit_history, "loss")):
         raise NotYet("the two runs trained for a different number of epochs: give both the same epochs.")
     if "val_loss" not in ours:
-        raise NotYet("the runs did not validate: give both fits validation_data=val_ds, as the notebook does.")
+        raise NotYet("the runs did not validate: train both with seeded_fit, which validates on the "
+                     "notebook's weighted validation images.")
     x_val, y_val = _held_validation()
     _check_run_of(clipped_history, clipped_model, x_val, y_val, "clipped_history", "clipped_model")
     _check_run_of(fit_history, fit_model, x_val, y_val, "fit_history", "the built-in model")
     gap = max(float(np.max(np.abs(np.asarray(ours[key]) - np.asarray(theirs[key])))) for key in ours)
     if not gap <= MAX_GAP:
         raise NotYet(f"your step's figures differ from fit's by up to {gap:.2g} (more than {MAX_GAP}): start "
-                     "both from the same weights (set_weights), feed both a fresh dataset with the same seed, "
-                     "and use the same learning rate.")
+                     "both from the same weights (set_weights), train both with seeded_fit (the same seeded "
+                     "batches and sample weights), and use the same learning rate.")
     return f"your step clips to a global norm of {CLIP_NORM} and matches fit's step to {gap:.1e}"
 
 
