@@ -38,11 +38,14 @@ __all__ = ["setup", "check_metric", "print_architecture", "get_profile", "notebo
 
 
 def setup(notebook, verbose=True):
-    """Prepare a notebook: read the profile, seed Python, NumPy and the backend, print one summary line.
+    """Prepare a notebook: read the profile, seed Python, NumPy and the backend, print what it runs with.
+
+    It prints one line on the environment, then the profile and the notebook's settings (the values behind
+    ``cfg.epochs``, ``cfg.batch_size``, ...), so that a learner sees the numbers a run uses.
 
     Args:
         notebook: the notebook's file name without ``.ipynb``, e.g. ``"02_mlp_fashion_mnist"``.
-        verbose: print the summary line.
+        verbose: print the environment line and the settings.
 
     Returns:
         The notebook's Settings for the active profile (``cfg.epochs``, ``cfg.batch_size``, ...).
@@ -57,6 +60,9 @@ def setup(notebook, verbose=True):
     metrics_file.unlink(missing_ok=True)  # a fresh run starts with no recorded figures
     if verbose:
         print(environment.one_line_summary(cfg))
+        settings = environment.settings_summary(cfg)
+        if settings:
+            print(settings)
     for note in startup.startup_warnings():  # on standard error: a problem shows as one, even when quiet
         print(f"WARNING: {note}", file=sys.stderr)
     return cfg

@@ -96,3 +96,31 @@ def one_line_summary(cfg):
 
     return (f"{cfg.notebook} | profile {cfg.profile} | Keras {keras.__version__} "
             f"({keras.backend.backend()} backend) | {devices()[0]} | seed {cfg.seed}")
+
+
+def _setting_text(name, value):
+    if value is None and name.endswith("_size"):
+        return "None (all)"  # None means the whole split (config.py)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def settings_summary(cfg, width=100):
+    """A few lines naming the profile and the notebook's settings as ``name=value``; "" if it has none.
+
+    The settings that the profile changes come first, then those shared by every profile; a line breaks
+    only between two settings.
+    """
+    table = config.SETTINGS.get(cfg.notebook, {})
+    own = table.get(cfg.profile, {})
+    names = [*own, *(name for name in table.get("common", {}) if name not in own)]
+    if not names:
+        return ""
+    items = [f"{name}={_setting_text(name, cfg[name])}" for name in names]
+    lines = [f"Profile {cfg.profile} (change with WORKSHOP_PROFILE): {items[0]}"]
+    for item in items[1:]:
+        if len(lines[-1]) + len(item) + 2 > width:
+            lines[-1] += ","
+            lines.append(f"  {item}")
+        else:
+            lines[-1] += f", {item}"
+    return "\n".join(lines)
