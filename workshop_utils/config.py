@@ -156,12 +156,18 @@ SETTINGS = {
     },
     "12_gpus_and_distribution": {
         # timing_size is the same in workshop and full, so that live epoch times compare with the
-        # recorded ones in data/reference/gpu_timings.json; batch_size is per replica.
-        "common": {"batch_size": 128, "timing_size": 4000, "mixed_demo_size": 256},
+        # recorded ones in data/reference/gpu_timings.json; batch_size is per replica (and per worker).
+        # workers: processes of the multi-worker jobs (workshop_utils.multiworker); worker_size images
+        # are shared among them; worker_timeout (seconds) stops a job that hangs; model_parallel_devices
+        # virtual CPU devices, model_axis of them sharing one copy of the model.
+        "common": {"batch_size": 128, "timing_size": 4000, "mixed_demo_size": 256, "workers": 2,
+                   "worker_timeout": 600, "model_parallel_devices": 4, "model_axis": 2},
         "smoke": {"train_size": 2000, "test_size": 500, "epochs": 2, "timing_size": 500,
-                  "mixed_demo_size": 128, "worker_size": 500},
-        "workshop": {"train_size": 12000, "test_size": None, "epochs": 3, "worker_size": 2000},
-        "full": {"train_size": None, "test_size": None, "epochs": 10, "worker_size": 12000},
+                  "mixed_demo_size": 128, "worker_size": 1024, "worker_epochs": 3},
+        "workshop": {"train_size": 12000, "test_size": None, "epochs": 3, "worker_size": 4096,
+                     "worker_epochs": 3},
+        "full": {"train_size": None, "test_size": None, "epochs": 10, "worker_size": 12032,
+                 "worker_epochs": 5},
     },
 }
 

@@ -1,0 +1,244 @@
+"""workshop_utils.multiworker: failing and hanging workers are stopped; real jobs train in step.
+
+The launcher is tested on small stand-in workers (one that fails, one that hangs, one that starts a
+child process). Then the real jobs run as separate processes on localhost: two TensorFlow workers
+(MultiWorkerMirroredStrategy, a custom loop) and two JAX processes (jax.distributed, DataParallel,
+fit), which must end with the same weights on every worker within the time limit; and the
+model-parallel demo, whose wide kernel must be split over the devices. A job for an engine that is
+not installed is skipped with the reason (the JAX side environment has no TensorFlow).
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from workshop_utils import multiworker
+from workshop_utils.multiworker import WorkerError
+
+JOB_TIMEOUT = 480  # seconds for a real job; a healthy one takes well under a minute on a 2-core CPU
+
+
+def python(code):
+    return [sys.executable, "-c", code]
+
+
+def _gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _wait_gone(pid, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if _gone(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# --- ports and cluster settings ------------------------------------------------------------------
+
+
+def test_free_ports_are_distinct_and_bindable():
+    ports = multiworker.free_ports(4)
+    assert len(set(ports)) == 4
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", port))
+
+
+def test_tensorflow_workers_get_one_cluster_and_their_own_index(monkeypatch):
+    monkeypatch.setenv("https_proxy", "http://proxy.invalid:3128")
+    monkeypatch.setenv("TF_CONFIG", '{"stale": true}')
+    environments = multiworker.cluster_environments("tensorflow", 3)
+    configs = [json.loads(env["TF_CONFIG"]) for env in environments]
+    addresses = configs[0]["cluster"]["worker"]
+    assert len(set(addresses)) == 3 and all(a.startswith("127.0.0.1:") for a in addresses)
+    assert [c["cluster"]["worker"] for c in configs] == [addresses] * 3
+    assert [c["task"] for c in configs] == [{"type": "worker", "index": i} for i in range(3)]
+    for env in environments:
+        assert env["KERAS_BACKEND"] == "tensorflow" and env["CUDA_VISIBLE_DEVICES"] == "-1"
+        assert "https_proxy" not in env
+
+
+def test_jax_processes_share_a_coordinator(monkeypatch):
+    monkeypatch.setenv("JAX_PROCESS_ID", "7")  # a stale setting must not leak into the workers
+    environments = multiworker.cluster_environments("jax", 2)
+    assert len({env["JAX_COORDINATOR_ADDRESS"] for env in environments}) == 1
+    assert [env["JAX_PROCESS_ID"] for env in environments] == ["0", "1"]
+    assert all(
+        env["JAX_NUM_PROCESSES"] == "2" and env["KERAS_BACKEND"] == "jax" for env in environments
+    )
+    assert "TF_CONFIG" not in environments[0]
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="tensorflow' or 'jax"):
+        multiworker.cluster_environments("torch", 2)
+
+
+def test_worker_sources_are_the_files_that_run():
+    assert "MultiWorkerMirroredStrategy()" in multiworker.worker_source("tensorflow")
+    assert "jax.distributed.initialize" in multiworker.worker_source("jax")
+    assert "ModelParallel" in multiworker.worker_source("model_parallel")
+
+
+# --- the launcher --------------------------------------------------------------------------------
+
+
+def test_workers_that_succeed_leave_their_logs(tmp_path):
+    logs = multiworker.run_workers(
+        [python("print('hello from 0')"), python("print('hello from 1')")],
+        [dict(os.environ)] * 2,
+        tmp_path,
+        timeout=60,
+    )
+    assert [log.read_text().strip() for log in logs] == ["hello from 0", "hello from 1"]
+
+
+def test_a_failing_worker_stops_the_others_and_quotes_its_log(tmp_path):
+    pid_file = tmp_path / "waiting.pid"
+    waiting = python(
+        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    )
+    failing = python(
+        "import sys, time; time.sleep(1); print('reading the data'); "
+        "sys.exit('FileNotFoundError: no such file: data.npz')"
+    )
+    start = time.monotonic()
+    with pytest.raises(WorkerError) as error:
+        multiworker.run_workers([waiting, failing], [dict(os.environ)] * 2, tmp_path, timeout=120)
+    assert time.monotonic() - start < 60  # it did not wait for the time limit
+    message = str(error.value)
+    assert "worker 1 failed (exit code 1)" in message and "the others were stopped" in message
+    assert "reading the data" in message and "no such file: data.npz" in message
+    assert _wait_gone(int(pid_file.read_text()))
+
+
+def test_a_hung_job_is_stopped_at_the_time_limit_with_its_children(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    # The worker starts a child of its own (as TensorFlow and gloo start helpers): it must go too.
+    hanging = python(
+        "import subprocess, sys, time; "
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); "
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid)); "
+        "print('waiting for worker 1', flush=True); time.sleep(120)"
+    )
+    start = time.monotonic()
+    with pytest.raises(WorkerError) as error:
+        multiworker.run_workers(
+            [hanging, python("import time; time.sleep(120)")],
+            [dict(os.environ)] * 2,
+            tmp_path,
+            timeout=3,
+        )
+    assert time.monotonic() - start < 30
+    message = str(error.value)
+    assert "worker 0, worker 1 still running after 3 s" in message
+    assert "waiting for worker 1" in message
+    assert _wait_gone(int(pid_file.read_text()))
+
+
+def test_a_job_without_its_engine_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(multiworker.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(WorkerError, match="jax is not installed.*pip install"):
+        multiworker.train("jax", tmp_path / "data.npz", epochs=1, batch_size=8, folder=tmp_path)
+
+
+# --- comparing the workers -----------------------------------------------------------------------
+
+
+def _job(weights):
+    reports = [{"worker": i, "losses": [0.5, 0.25]} for i in range(len(weights))]
+    return multiworker.JobResult("tensorflow", None, reports, weights, [], 0.0)
+
+
+def test_identical_weights_pass_and_different_ones_fail():
+    same = [np.arange(6, dtype="float32").reshape(2, 3), np.ones(3, "float32")]
+    assert multiworker.check_identical(_job([same, [w.copy() for w in same]])) == 0.0
+    drifted = [same[0] + 1e-3, same[1]]
+    with pytest.raises(
+        WorkerError, match="worker 1's weights differ from worker 0's by up to 0.001"
+    ):
+        multiworker.check_identical(_job([same, drifted]))
+    assert multiworker.check_identical(_job([same, drifted]), tolerance=1e-2) == pytest.approx(
+        1e-3, rel=1e-3
+    )
+    nan = [np.full((2, 3), np.nan, "float32"), same[1]]
+    with pytest.raises(WorkerError):
+        multiworker.check_identical(_job([same, nan]))
+    with pytest.raises(WorkerError):  # a weight missing, or of another shape
+        multiworker.check_identical(_job([same, same[:1]]))
+    with pytest.raises(WorkerError):
+        multiworker.check_identical(_job([same, [same[0].T, same[1]]]))
+
+
+def test_loss_table_puts_the_workers_side_by_side():
+    table = multiworker.loss_table(_job([[], [], []]))
+    assert table.splitlines() == [
+        "epoch  worker 0 loss  worker 1 loss  worker 2 loss",
+        "    1         0.5000         0.5000         0.5000",
+        "    2         0.2500         0.2500         0.2500",
+    ]
+
+
+# --- real jobs -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    """512 stand-in 28x28 'digits': noise with a bright stripe whose place gives the class."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 10, 512)
+    x = rng.random((512, 28, 28, 1), dtype=np.float32) * 0.3
+    for label in range(10):
+        x[y == label, 2 + 2 * label : 4 + 2 * label, :, 0] += 0.7
+    path = tmp_path_factory.mktemp("digits") / "digits.npz"
+    np.savez(path, x=x, y=y)
+    return path
+
+
+def _needs(engine):
+    problem = multiworker.engine_available(engine)
+    if problem:
+        pytest.skip(problem)
+
+
+@pytest.mark.parametrize("engine", ["tensorflow", "jax"])
+def test_two_workers_train_in_step(engine, digits, tmp_path):
+    _needs(engine)
+    job = multiworker.train(
+        engine, digits, 2, epochs=2, batch_size=32, folder=tmp_path, timeout=JOB_TIMEOUT
+    )
+    assert [r["worker"] for r in job.reports] == [0, 1]
+    assert all(
+        r["workers"] == 2 and r["global_batch"] == 64 and r["steps_per_epoch"] == 8
+        for r in job.reports
+    )
+    assert multiworker.check_identical(job) == 0.0
+    first, second = (r["losses"] for r in job.reports)
+    assert first == second and first[-1] < first[0] and np.isfinite(first).all()
+    assert job.model_path.exists() and len(job.weights[0]) == 6  # 3 layers with a kernel and a bias
+    assert [log.exists() for log in job.logs] == [True, True]
+
+
+def test_model_parallel_splits_the_wide_kernel(digits, tmp_path):
+    _needs("jax")
+    report = multiworker.model_parallel(
+        digits, devices=4, model_axis=2, folder=tmp_path, timeout=JOB_TIMEOUT
+    )
+    assert "4 devices in a mesh of shape {'batch': 2, 'model': 2}" in report
+    lines = report.splitlines()
+    kernel = next(i for i, line in enumerate(lines) if line.startswith("wide_mlp/wide/kernel"))
+    assert "(784, 2048)" in lines[kernel] and "P(None, 'model')" in lines[kernel]
+    assert "[:, 0:1024]" in lines[kernel + 1] and "on devices [0, 2]" in lines[kernel + 1]
+    assert "[:, 1024:2048]" in lines[kernel + 2] and "on devices [1, 3]" in lines[kernel + 2]
+    assert lines[-1] == "parameters per device: 814,090 of 1,628,170"
