@@ -6,8 +6,8 @@ For that, nbval's kernels must forward what libraries write to file descriptor 2
 do: ipykernel turns that off when it sees pytest's PYTEST_CURRENT_TEST variable, so the kernels
 here start without it.
 
-Runs that never share a folder: every notebook kernel nbval starts gets a folder of its own under
-artifacts/test-runs/ for the files the notebook writes (``WORKSHOP_RUN_DIR``, see
+Runs that never share a folder: every notebook kernel nbval starts, and each test process, gets a
+folder of its own under artifacts/test-runs/ for the files notebooks write (``WORKSHOP_RUN_DIR``, see
 workshop_utils/paths.py), removed when the test process ends. So pytest-xdist's workers, a learner's
 JupyterLab kernel and a `make run` beside the tests never delete each other's files.
 
@@ -56,6 +56,12 @@ def _start_kernel_like_jupyterlab(start_new_kernel):
 
 
 def pytest_configure(config):
+    # This process's own folder for notebook files (tests that call workshop_utils.setup and the like),
+    # relative: inside whatever artifacts folder a test sets (WORKSHOP_ARTIFACTS), so it never claims
+    # a learner's artifacts/<notebook>/.
+    own = f"test-runs/tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    os.environ["WORKSHOP_RUN_DIR"] = own
+    _OWN_DIRS.append(Path(os.environ.get("WORKSHOP_ARTIFACTS", ROOT / "artifacts")) / own)
     config.workshop_kernel_run_dirs = KERNEL_RUN_DIRS  # for tests that reuse a notebook's run
     try:
         import nbval.kernel

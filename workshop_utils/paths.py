@@ -56,12 +56,13 @@ def artifacts_dir(*parts):
 def notebook_dir(notebook):
     """Return (and create) the folder where this run of ``notebook`` keeps its files.
 
-    ``$WORKSHOP_RUN_DIR/<notebook>`` in a managed run; otherwise ``artifacts/<notebook>``, claimed for
+    ``$WORKSHOP_RUN_DIR/<notebook>`` in a managed run (a relative ``WORKSHOP_RUN_DIR`` lies in the
+    artifacts folder); otherwise ``artifacts/<notebook>``, claimed for
     this process, or a folder of this process's own when another live process holds that claim.
     """
     run_dir = os.environ.get("WORKSHOP_RUN_DIR", "").strip()
-    if run_dir:
-        folder = Path(run_dir) / notebook
+    if run_dir:  # a relative path is taken inside the artifacts folder
+        folder = artifacts_root() / run_dir / notebook
     else:
         folder = _claim(artifacts_root(), notebook)
     folder.mkdir(parents=True, exist_ok=True)
