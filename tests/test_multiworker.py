@@ -242,3 +242,27 @@ def test_model_parallel_splits_the_wide_kernel(digits, tmp_path):
     assert "[:, 0:1024]" in lines[kernel + 1] and "on devices [0, 2]" in lines[kernel + 1]
     assert "[:, 1024:2048]" in lines[kernel + 2] and "on devices [1, 3]" in lines[kernel + 2]
     assert lines[-1] == "parameters per device: 814,090 of 1,628,170"
+
+
+def test_model_parallel_runs_once_more_after_a_collective_deadlock(monkeypatch, tmp_path):
+    _needs("jax")
+    runs, stuck_runs = [], {1}
+
+    def fake_run(commands, environments, folder, timeout, names=None):
+        runs.append(environments[0]["XLA_FLAGS"])
+        log = folder / "worker_0.log"
+        if len(runs) in stuck_runs:
+            log.write_text("E rendezvous.cc] This thread ... for 20 seconds and may be stuck.\n")
+            raise WorkerError("the model-parallel demo failed (exit code -6)")
+        (folder / "report.txt").write_text("4 devices in a mesh\n")
+        return [log]
+
+    monkeypatch.setattr(multiworker, "run_workers", fake_run)
+    report = multiworker.model_parallel(tmp_path / "x.npz", folder=tmp_path)
+    assert report.startswith("(the first run stopped in a deadlock") and "4 devices" in report
+    assert len(runs) == 2 and "--xla_force_host_platform_device_count=4" in runs[0]
+    runs.clear()
+    stuck_runs.update({1, 2})  # a deadlock twice is an error
+    with pytest.raises(WorkerError, match="exit code -6"):
+        multiworker.model_parallel(tmp_path / "x.npz", folder=tmp_path)
+    assert len(runs) == 2

@@ -19,6 +19,7 @@ parser.add_argument("--out", required=True, help="folder for the report")
 parser.add_argument("--model-axis", type=int, default=2, help="devices sharing one model copy")
 parser.add_argument("--units", type=int, default=2048, help="width of the layer that is split")
 parser.add_argument("--epochs", type=int, default=1)
+parser.add_argument("--examples", type=int, default=1024, help="how many images to train on")
 args = parser.parse_args()
 keras.utils.set_random_seed(42)
 
@@ -43,7 +44,7 @@ model = keras.Sequential([
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 with np.load(args.data) as data:
-    x, y = data["x"].astype("float32"), data["y"].astype("int32")
+    x, y = data["x"][:args.examples].astype("float32"), data["y"][:args.examples].astype("int32")
 batch = 32 * (len(devices) // args.model_axis)  # the batch is split over the "batch" axis
 history = model.fit(x, y, batch_size=batch, epochs=args.epochs, verbose=0)
 
