@@ -21,8 +21,8 @@ jax.distributed.initialize(
     process_id=int(os.environ["JAX_PROCESS_ID"]),
 )
 
-import keras
-import numpy as np
+import keras  # noqa: E402 (after jax.distributed, on purpose)
+import numpy as np  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data", required=True, help=".npz file with arrays x (images) and y (labels)")

@@ -15,8 +15,8 @@ import tensorflow as tf
 # Create the strategy first, before any other TensorFlow operation: it sets up the collective ops.
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 
-import keras
-import numpy as np
+import keras  # noqa: E402 (after the strategy, on purpose)
+import numpy as np  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--data", required=True, help=".npz file with arrays x (images) and y (labels)")
