@@ -87,10 +87,13 @@ refresh-notebooks: setup
 # TODOs, removed APIs, paths, stored form, launch links); `make lint-fix` fixes what it can: the stored form, run
 # times from the last workshop run report (artifacts/runs/latest), launch links and notebook 00's Colab install
 # cell. `make lint LIST=1` lists the rules; SKIP=id1,id2 leaves rules out (lint and lint-fix).
+# Both also run ruff (lint and format, settings in pyproject.toml) over the code, notebooks included.
 lint: setup
 	$(PY) tools/nblint.py check $(if $(LIST),--list) $(if $(SKIP),--skip $(SKIP))
+	$(if $(LIST),,$(VENV)/bin/ruff check --quiet . && $(VENV)/bin/ruff format --check --quiet .)
 
 lint-fix: setup
+	$(VENV)/bin/ruff format --quiet . && $(VENV)/bin/ruff check --quiet --fix .
 	$(PY) tools/nblint.py fix $(if $(SKIP),--skip $(SKIP))
 
 bench: setup

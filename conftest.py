@@ -16,6 +16,7 @@ one worker (a notebook's cells share one kernel), and RUN_TOGETHER puts a test f
 the notebook whose files it reads, after the notebook. (xdist's loadgroup would do this with marks,
 but pytest-xdist 3.8 cannot rename pytest 9.2's node ids, so the scheduler does the grouping.)
 """
+
 import os
 import re
 import shutil
@@ -104,8 +105,8 @@ def pytest_collection_modifyitems(config, items):
     notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return
-    import workshop_utils  # first: it loads Keras without TensorFlow's start-up log
     import keras
+
     from workshop_utils import config as course
 
     backend = keras.backend.backend()
@@ -130,5 +131,6 @@ def pytest_runtest_call(item):
             first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
             raise AssertionError(
                 f"{item.name} (starts with {first!r}) wrote to standard error, which a learner sees as a "
-                f"red block:\n{noise.strip()[:1500]}")
+                f"red block:\n{noise.strip()[:1500]}"
+            )
     return result

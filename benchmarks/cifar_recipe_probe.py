@@ -14,6 +14,7 @@ one GPU (JAX backend):
 Logs, results and weights go to ``artifacts/benchmarks/cifar_recipe/``. Meant for a GPU: on a 2-core
 CPU one epoch takes 20 minutes or more. A benchmark, not a test.
 """
+
 import argparse
 import json
 import sys
@@ -25,8 +26,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import workshop_utils  # noqa: E402,F401  (loads Keras quietly)
 import keras  # noqa: E402
+
+import workshop_utils  # noqa: E402,F401  (loads Keras quietly)
 from workshop_utils import datasets  # noqa: E402
 from workshop_utils.augmentation import RandomPixelShift  # noqa: E402
 
@@ -53,25 +55,31 @@ class Cutout(keras.layers.Layer):
 def original_network(augmentation):
     """Notebook 06's build_original_cifar_cnn, with augmentation layers in front."""
     layers = keras.layers
-    return keras.Sequential([
-        keras.Input((32, 32, 3)), *augmentation,
-        layers.Conv2D(64, 5, padding="same", activation="relu"),
-        layers.Conv2D(64, 5, padding="same", activation="relu"),
-        layers.BatchNormalization(momentum=0.9),
-        layers.Conv2D(64, 5, padding="same", activation="relu"),
-        layers.MaxPooling2D(2, 2, padding="same"),
-        layers.Conv2D(64, 5, padding="same", activation="relu"),
-        layers.Conv2D(64, 5, padding="same", activation="relu"),
-        layers.BatchNormalization(momentum=0.9),
-        layers.MaxPooling2D(2, 2, padding="same"),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(2, 2, padding="same"),
-        layers.Dropout(0.3), layers.Flatten(),
-        layers.Dense(512, activation="relu"), layers.Dense(256, activation="relu"),
-        layers.Dropout(0.5), layers.Dense(10, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((32, 32, 3)),
+            *augmentation,
+            layers.Conv2D(64, 5, padding="same", activation="relu"),
+            layers.Conv2D(64, 5, padding="same", activation="relu"),
+            layers.BatchNormalization(momentum=0.9),
+            layers.Conv2D(64, 5, padding="same", activation="relu"),
+            layers.MaxPooling2D(2, 2, padding="same"),
+            layers.Conv2D(64, 5, padding="same", activation="relu"),
+            layers.Conv2D(64, 5, padding="same", activation="relu"),
+            layers.BatchNormalization(momentum=0.9),
+            layers.MaxPooling2D(2, 2, padding="same"),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2, 2, padding="same"),
+            layers.Dropout(0.3),
+            layers.Flatten(),
+            layers.Dense(512, activation="relu"),
+            layers.Dense(256, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 FOLDER = ROOT / "artifacts" / "benchmarks" / "cifar_recipe"
@@ -86,8 +94,7 @@ def notebook_split(validation_size=5000, train_size=45000):
 
     (x, y), (x_test, y_test) = datasets.load_cifar10()
     x, y = preprocessing.stratified_subset(x, y.reshape(-1), train_size + validation_size, seed=SEED)
-    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=validation_size, stratify=y,
-                                                      random_state=SEED)
+    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=validation_size, stratify=y, random_state=SEED)
     scale = lambda images: images.astype("float32") / 255  # noqa: E731
     return (scale(x_train), y_train), (scale(x_val), y_val), (scale(x_test), y_test.reshape(-1))
 
@@ -100,10 +107,16 @@ def build(settings, steps):
     model = original_network(augmentation)
     warmup = steps // 10
     schedule = keras.optimizers.schedules.CosineDecay(
-        settings["peak_learning_rate"] / 10, steps - warmup, warmup_target=settings["peak_learning_rate"],
-        warmup_steps=warmup)
-    model.compile(optimizer=keras.optimizers.Nadam(schedule, weight_decay=settings["weight_decay"] or None),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        settings["peak_learning_rate"] / 10,
+        steps - warmup,
+        warmup_target=settings["peak_learning_rate"],
+        warmup_steps=warmup,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Nadam(schedule, weight_decay=settings["weight_decay"] or None),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -135,15 +148,23 @@ def train(args):
 
         def on_epoch_end(self, epoch, logs=None):
             val = accuracy(model, x_val, y_val) if epoch % 10 == 9 else None
-            log(f"epoch {epoch + 1} {time.time() - self.start:.1f} s, training accuracy "
-                f"{logs['accuracy']:.4f}" + (f", validation accuracy {val:.4f}" if val is not None else ""))
+            log(
+                f"epoch {epoch + 1} {time.time() - self.start:.1f} s, training accuracy "
+                f"{logs['accuracy']:.4f}" + (f", validation accuracy {val:.4f}" if val is not None else "")
+            )
 
     start = time.time()
     model.fit(x, y, batch_size=100, epochs=args.epochs, verbose=0, callbacks=[Progress()])
     model.save_weights(FOLDER / f"{args.name}.weights.h5")
-    result = {"name": args.name, "settings": settings, "seconds": round(time.time() - start, 1),
-              "train_size": len(x), "validation_size": len(x_val),
-              "validation": accuracy(model, x_val, y_val), "validation_flip_tta": accuracy(model, x_val, y_val, True)}
+    result = {
+        "name": args.name,
+        "settings": settings,
+        "seconds": round(time.time() - start, 1),
+        "train_size": len(x),
+        "validation_size": len(x_val),
+        "validation": accuracy(model, x_val, y_val),
+        "validation_flip_tta": accuracy(model, x_val, y_val, True),
+    }
     (FOLDER / f"{args.name}.json").write_text(json.dumps(result))
     log(json.dumps(result))
 
@@ -151,15 +172,22 @@ def train(args):
 def choose(args):
     runs = [json.loads((FOLDER / f"{name}.json").read_text()) for name in args.names]
     for run in sorted(runs, key=lambda r: -r["validation"]):
-        print(f"{run['name']:12s} validation {run['validation']:.4f} (flip TTA {run['validation_flip_tta']:.4f}) "
-              f"{run['settings']}")
+        print(
+            f"{run['name']:12s} validation {run['validation']:.4f} (flip TTA {run['validation_flip_tta']:.4f}) "
+            f"{run['settings']}"
+        )
     best = max(runs, key=lambda r: r["validation"])
     (x, _), _, (x_test, y_test) = notebook_split(best["validation_size"], best["train_size"])
     model = build(best["settings"], best["settings"]["epochs"] * int(np.ceil(len(x) / 100)))
     model.optimizer.build(model.trainable_variables)  # the file holds the optimizer's state too
     model.load_weights(FOLDER / f"{best['name']}.weights.h5")
-    result = {"chosen": best["name"], "settings": best["settings"], "validation": best["validation"],
-              "test": accuracy(model, x_test, y_test), "test_flip_tta": accuracy(model, x_test, y_test, True)}
+    result = {
+        "chosen": best["name"],
+        "settings": best["settings"],
+        "validation": best["validation"],
+        "test": accuracy(model, x_test, y_test),
+        "test_flip_tta": accuracy(model, x_test, y_test, True),
+    }
     print(json.dumps(result))
     (FOLDER / "choice.json").write_text(json.dumps(result))
 

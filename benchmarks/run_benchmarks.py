@@ -9,6 +9,7 @@ test accuracy (``../shared/bench/peer_mnist_convnet.py``, when it is there). A n
 ``<model>_train_seconds`` figure (06: ``mnist_cnn``) also gets that training time as a ratio. Writes
 ``artifacts/benchmarks/<time>.md``. This is a benchmark, not a test: it never fails on a slow machine.
 """
+
 import argparse
 import datetime
 import os
@@ -45,8 +46,10 @@ def main(argv=None):
     run_dir = paths.artifacts_dir("benchmarks", stamp)
     peer = None if args.no_peer or not PEER.is_file() else peer_seconds()
     backend, device = runner._environment()
-    lines = [f"# Benchmark {stamp}: profile {args.profile}, backend {backend}, {device}, "
-             f"{os.cpu_count()} CPU cores", ""]
+    lines = [
+        f"# Benchmark {stamp}: profile {args.profile}, backend {backend}, {device}, {os.cpu_count()} CPU cores",
+        "",
+    ]
     if peer:
         lines += [f"Yardstick (keras.io Simple MNIST convnet, training time to 99 % test accuracy): {peer:.1f} s", ""]
     lines += ["| notebook | wall time | x yardstick | result | headline figure |", "|---|---|---|---|---|"]
@@ -57,8 +60,10 @@ def main(argv=None):
             continue
         result = runner.run_notebook(path, run_dir, args.profile, timeout=1800)
         ratio = f"{result.seconds / peer:.2f}" if peer else "-"
-        lines.append(f"| {result.notebook} | {result.seconds:.0f} s | {ratio} | "
-                     f"{'PASS' if result.passed else result.status} | {run_report.headline(result)} |")
+        lines.append(
+            f"| {result.notebook} | {result.seconds:.0f} s | {ratio} | "
+            f"{'PASS' if result.passed else result.status} | {run_report.headline(result)} |"
+        )
         print(lines[-1], flush=True)
         figures = {m["metric"]: m["value"] for m in result.metrics}
         for metric, seconds in figures.items():

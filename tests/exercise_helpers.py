@@ -4,8 +4,9 @@ Every exercise is judged by wrong answers as well as the right one. A test modul
 in ``WRONG``, built with ``wrong(...)``; ``test_exercises_core.py`` reads those lists and makes sure every
 exercise has at least three wrong answers of different kinds, each of which gets NOT YET.
 """
+
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import keras
 
@@ -15,7 +16,7 @@ from workshop_utils import exercises
 KINDS = {
     "nan": "a NaN or infinite figure (a diverged run)",
     "test-data": "test data used for validation, early stopping, model or hyperparameter selection, or for "
-                 "fitting a scaler or vocabulary",
+    "fitting a scaler or vocabulary",
     "from-targets": "a result computed from the test targets",
     "label-breaking": "an augmentation or preprocessing that no longer preserves the label",
     "copied": "a number copied from printed output instead of computed",
@@ -42,8 +43,11 @@ class Wrong:
 
     def verdict(self):
         built = self.answer()
-        args, kwargs = built if (isinstance(built, tuple) and len(built) == 2 and isinstance(built[1], dict)) \
+        args, kwargs = (
+            built
+            if (isinstance(built, tuple) and len(built) == 2 and isinstance(built[1], dict))
             else (built if isinstance(built, tuple) else (built,), {})
+        )
         return exercises.check(self.exercise, *args, **kwargs)
 
     def assert_not_yet(self):

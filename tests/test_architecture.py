@@ -1,4 +1,5 @@
 """print_architecture: one deterministic line per layer, so that nbval sees a changed layer or activation."""
+
 import keras
 import pytest
 
@@ -6,15 +7,24 @@ from workshop_utils import architecture
 
 
 def _mlp(activation="relu", units=8):
-    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation=activation, name="hidden"),
-                             keras.layers.Dropout(0.2, name="drop"),
-                             keras.layers.Dense(2, activation="softmax", name="out")], name="mlp")
+    return keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(units, activation=activation, name="hidden"),
+            keras.layers.Dropout(0.2, name="drop"),
+            keras.layers.Dense(2, activation="softmax", name="out"),
+        ],
+        name="mlp",
+    )
 
 
 def test_rows_name_type_shape_activation_params():
     rows = architecture.architecture_rows(_mlp())
-    assert rows == [("hidden", "Dense", "(None, 8)", "relu", 40), ("drop", "Dropout", "(None, 8)", "-", 0),
-                    ("out", "Dense", "(None, 2)", "softmax", 18)]
+    assert rows == [
+        ("hidden", "Dense", "(None, 8)", "relu", 40),
+        ("drop", "Dropout", "(None, 8)", "-", 0),
+        ("out", "Dense", "(None, 2)", "softmax", 18),
+    ]
 
 
 def test_text_changes_with_activation_and_units():

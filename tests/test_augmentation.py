@@ -1,9 +1,10 @@
 """RandomPixelShift: whole-pixel shifts in training, the identity otherwise, on any backend."""
+
+import keras
 import numpy as np
 import pytest
 
 import workshop_utils  # noqa: F401  (loads Keras quietly)
-import keras
 from workshop_utils.augmentation import RandomPixelShift
 
 
@@ -17,7 +18,7 @@ def _shift_of(original, shifted, pixels):
     padded = np.pad(original, ((pixels, pixels), (pixels, pixels), (0, 0)))
     for top in range(2 * pixels + 1):
         for left in range(2 * pixels + 1):
-            if np.array_equal(padded[top:top + size, left:left + size], shifted):
+            if np.array_equal(padded[top : top + size, left : left + size], shifted):
                 return top - pixels, left - pixels
     return None
 
@@ -58,8 +59,14 @@ def test_zero_pixels_is_the_identity_and_negative_is_refused():
 
 def test_trains_and_survives_saving(tmp_path):
     images, labels = _images(n=32), np.arange(32) % 2
-    model = keras.Sequential([keras.Input((12, 12, 3)), RandomPixelShift(pixels=2, seed=5),
-                              keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 3)),
+            RandomPixelShift(pixels=2, seed=5),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(images, labels, epochs=1, batch_size=8, verbose=0)
     path = tmp_path / "shift.keras"
@@ -67,5 +74,8 @@ def test_trains_and_survives_saving(tmp_path):
     loaded = keras.models.load_model(path)
     assert isinstance(loaded.layers[0], RandomPixelShift)
     assert loaded.layers[0].get_config()["pixels"] == 2
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(loaded.predict(images, verbose=0)),
-                               keras.ops.convert_to_numpy(model.predict(images, verbose=0)), rtol=1e-6)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded.predict(images, verbose=0)),
+        keras.ops.convert_to_numpy(model.predict(images, verbose=0)),
+        rtol=1e-6,
+    )

@@ -1,4 +1,5 @@
 """require_backend passes on the active backend and stops with one clear message on another."""
+
 import keras
 import pytest
 

@@ -6,6 +6,7 @@ old second folders are pruned only when their run has ended), then notebook 05 r
 time, as two JupyterLab kernels would: before per-run folders, one of them failed with
 FileNotFoundError when the other emptied the shared folder.
 """
+
 import fcntl
 import json
 import os
@@ -93,8 +94,10 @@ def test_two_runs_record_their_figures_apart(artifacts, tmp_path, monkeypatch):
     for run, value in [("run-a", 0.9), ("run-b", 0.1)]:
         monkeypatch.setenv("WORKSHOP_RUN_DIR", str(tmp_path / run))
         checks.record_metric(cfg, "test_accuracy", value)
-    figures = {run: json.loads((tmp_path / run / NOTEBOOK / "metrics.json").read_text())[0]["value"]
-               for run in ("run-a", "run-b")}
+    figures = {
+        run: json.loads((tmp_path / run / NOTEBOOK / "metrics.json").read_text())[0]["value"]
+        for run in ("run-a", "run-b")
+    }
     assert figures == {"run-a": pytest.approx(0.9), "run-b": pytest.approx(0.1)}
     assert not list((tmp_path / "run-a" / NOTEBOOK).glob(".*partial"))  # written, then renamed
 
@@ -140,8 +143,10 @@ def test_the_runner_reads_the_figures_of_the_run_it_started(tmp_path, monkeypatc
     monkeypatch.setenv("WORKSHOP_METRICS_DIR", str(tmp_path / "elsewhere"))  # the runner ignores it
     books = tmp_path / "notebooks"
     books.mkdir()
-    source = ("from workshop_utils import checks, config\n"
-              f"checks.record_metric(config.notebook_settings('{NOTEBOOK}', 'smoke'), 'test_accuracy', 0.5)")
+    source = (
+        "from workshop_utils import checks, config\n"
+        f"checks.record_metric(config.notebook_settings('{NOTEBOOK}', 'smoke'), 'test_accuracy', 0.5)"
+    )
     nbformat.write(new_notebook(cells=[new_code_cell(source)]), books / f"{NOTEBOOK}.ipynb")
     run_dir = paths.new_run_dir(tmp_path / "runs", "one")
     result = runner.run_notebook(books / f"{NOTEBOOK}.ipynb", run_dir, "smoke", timeout=300)
@@ -163,12 +168,24 @@ print("finished")
 
 def test_two_kernels_run_notebook_05_at_once(tmp_path):
     """Notebook 05 (smoke) twice at the same time in one checkout, as two JupyterLab kernels: both pass."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("WORKSHOP_RUN_DIR", "WORKSHOP_METRICS_DIR", "PYTEST_CURRENT_TEST")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("WORKSHOP_RUN_DIR", "WORKSHOP_METRICS_DIR", "PYTEST_CURRENT_TEST")
+    }
     env.update(WORKSHOP_PROFILE="smoke", WORKSHOP_ARTIFACTS=str(tmp_path / "artifacts"))
     notebook = ROOT / "notebooks" / f"{NOTEBOOK}.ipynb"
-    runs = [subprocess.Popen([sys.executable, "-c", DRIVER, str(notebook)], env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", DRIVER, str(notebook)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=900)[0] for run in runs]
     for run, output in zip(runs, outputs):
         assert run.returncode == 0 and "finished" in output, output[-3000:]

@@ -5,6 +5,7 @@ here and trained beside the built-in step: the same start, the same seeded batch
 and compiled metrics must give the same history, test figures and weights. A step that ignores the sample
 weights, or one that does not pass them on to the compiled metrics, must fail the same comparison.
 """
+
 import functools
 from pathlib import Path
 
@@ -13,8 +14,13 @@ import nbformat
 import numpy as np
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "10_custom_training.ipynb"
-STEP_CELLS = ("class StepModel(", "class TensorFlowStepModel(", "class TorchStepModel(", "class JaxStepModel(",
-              "STEPS = {")
+STEP_CELLS = (
+    "class StepModel(",
+    "class TensorFlowStepModel(",
+    "class TorchStepModel(",
+    "class JaxStepModel(",
+    "STEPS = {",
+)
 BACKEND = keras.backend.backend()
 MAX_GAP = 1e-5  # exactly 0 on a CPU; the notebook's target (1e-3) leaves room for a GPU
 
@@ -26,12 +32,15 @@ def notebook_steps():
     namespace = {"keras": keras, "ops": keras.ops, "np": np, "BACKEND": BACKEND}
     if BACKEND == "tensorflow":
         import tensorflow as tf
+
         namespace["tf"] = tf
     elif BACKEND == "jax":
         import jax
+
         namespace["jax"] = jax
     elif BACKEND == "torch":
         import torch
+
         namespace["torch"] = torch
     cells = [cell.source for cell in nbformat.read(NOTEBOOK, as_version=4).cells if cell.cell_type == "code"]
     for start in STEP_CELLS:
@@ -55,17 +64,21 @@ def build(model_class):
 
 
 def compiled(model):
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss="sparse_categorical_crossentropy",
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
-                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="weighted_acc")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-2),
+        loss="sparse_categorical_crossentropy",
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="weighted_acc")],
+    )
     return model
 
 
 def run(model):
     """Seeded fit with sample weights (batch 32: a smaller last batch), then a weighted evaluate."""
     keras.utils.set_random_seed(3)
-    history = model.fit(X, Y, sample_weight=W, validation_data=(X_VAL, Y_VAL, W_VAL), batch_size=32, epochs=3,
-                        verbose=0)
+    history = model.fit(
+        X, Y, sample_weight=W, validation_data=(X_VAL, Y_VAL, W_VAL), batch_size=32, epochs=3, verbose=0
+    )
     test = model.evaluate(X_VAL, Y_VAL, sample_weight=W_VAL, batch_size=32, return_dict=True, verbose=0)
     return history.history, test, [keras.ops.convert_to_numpy(w) for w in model.get_weights()]
 
@@ -114,6 +127,7 @@ def ignoring_sample_weight(step_class):
             *state, data = args
             x, y, _ = keras.utils.unpack_x_y_sample_weight(data)
             return super().train_step(*state, (x, y))
+
     return IgnoresSampleWeight
 
 
@@ -121,6 +135,7 @@ def unweighted_metrics(step_class):
     class UnweightedMetrics(step_class):
         def update_metrics(self, loss, y, y_pred, sample_weight):
             return super().update_metrics(loss, y, y_pred, None)
+
     return UnweightedMetrics
 
 

@@ -1,4 +1,5 @@
 """The data layer: pinned checksums, cache, mirror, download, corrupt copies, stand-ins, the offline message."""
+
 import gzip
 import hashlib
 import io
@@ -13,10 +14,13 @@ from workshop_utils import datasets
 
 def _write_npz(path, n_train=20, n_test=10):
     rng = np.random.default_rng(0)
-    np.savez(path, x_train=rng.integers(0, 255, (n_train, 28, 28), dtype=np.uint8),
-             y_train=np.arange(n_train, dtype=np.uint8) % 10,
-             x_test=rng.integers(0, 255, (n_test, 28, 28), dtype=np.uint8),
-             y_test=np.arange(n_test, dtype=np.uint8) % 10)
+    np.savez(
+        path,
+        x_train=rng.integers(0, 255, (n_train, 28, 28), dtype=np.uint8),
+        y_train=np.arange(n_train, dtype=np.uint8) % 10,
+        x_test=rng.integers(0, 255, (n_test, 28, 28), dtype=np.uint8),
+        y_test=np.arange(n_test, dtype=np.uint8) % 10,
+    )
 
 
 def _mnist_mirror(folder, with_checksum=True, n_train=20):
@@ -131,15 +135,19 @@ def test_fashion_mnist_downloads_the_publishers_files_checks_them_and_caches_the
 
     monkeypatch.delenv("WORKSHOP_OFFLINE")
     rng = np.random.default_rng(0)
-    arrays = {"train-labels-idx1-ubyte.gz": _idx(np.arange(30) % 10, 2049),
-              "train-images-idx3-ubyte.gz": _idx(rng.integers(0, 255, (30, 28, 28)), 2051),
-              "t10k-labels-idx1-ubyte.gz": _idx(np.arange(5) % 10, 2049),
-              "t10k-images-idx3-ubyte.gz": _idx(rng.integers(0, 255, (5, 28, 28)), 2051)}
+    arrays = {
+        "train-labels-idx1-ubyte.gz": _idx(np.arange(30) % 10, 2049),
+        "train-images-idx3-ubyte.gz": _idx(rng.integers(0, 255, (30, 28, 28)), 2051),
+        "t10k-labels-idx1-ubyte.gz": _idx(np.arange(5) % 10, 2049),
+        "t10k-images-idx3-ubyte.gz": _idx(rng.integers(0, 255, (5, 28, 28)), 2051),
+    }
     info = datasets.DATASETS["fashion_mnist"]
-    pinned = tuple(datasets.Original(o.file, o.url, hashlib.sha256(arrays[o.file]).hexdigest())
-                   for o in info.originals)
-    monkeypatch.setitem(datasets.DATASETS, "fashion_mnist",
-                        datasets.DatasetInfo(info.name, info.title, info.file, info.source, {}, pinned))
+    pinned = tuple(datasets.Original(o.file, o.url, hashlib.sha256(arrays[o.file]).hexdigest()) for o in info.originals)
+    monkeypatch.setitem(
+        datasets.DATASETS,
+        "fashion_mnist",
+        datasets.DatasetInfo(info.name, info.title, info.file, info.source, {}, pinned),
+    )
     calls = []
     monkeypatch.setattr(keras.utils, "get_file", _fake_get_file({o.url: arrays[o.file] for o in pinned}, calls))
     (x_train, y_train), (x_test, y_test) = datasets.load_fashion_mnist()
@@ -175,10 +183,14 @@ def test_cifar10_is_read_from_the_publishers_archive_like_keras_does(isolated, m
     mirror.mkdir()
     (mirror / "cifar-10-python.tar.gz").write_bytes(buffer.getvalue())
     info = datasets.DATASETS["cifar10"]
-    pinned = (datasets.Original(info.originals[0].file, info.originals[0].url,
-                                hashlib.sha256(buffer.getvalue()).hexdigest()),)
-    monkeypatch.setitem(datasets.DATASETS, "cifar10",
-                        datasets.DatasetInfo(info.name, info.title, info.file, info.source, info.known, pinned))
+    pinned = (
+        datasets.Original(info.originals[0].file, info.originals[0].url, hashlib.sha256(buffer.getvalue()).hexdigest()),
+    )
+    monkeypatch.setitem(
+        datasets.DATASETS,
+        "cifar10",
+        datasets.DatasetInfo(info.name, info.title, info.file, info.source, info.known, pinned),
+    )
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
     (x_train, y_train), (x_test, y_test) = datasets.load_cifar10()
     assert x_train.shape == (20, 32, 32, 3) and y_train.shape == (20, 1) and x_test.shape == (4, 32, 32, 3)
@@ -202,19 +214,22 @@ def test_a_network_failure_is_reported_not_raised_from_deep_inside(isolated, mon
     with pytest.raises(datasets.DatasetUnavailable) as info:
         datasets.load_cifar10()
     assert info.value.__context__ is None, "the download's own traceback must not be chained"
-    assert "download from https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz: failed (URL fetch failure" \
-        in str(info.value)
+    assert "download from https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz: failed (URL fetch failure" in str(
+        info.value
+    )
 
 
-@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyError("a bug"),
-                                   PermissionError(13, "Permission denied")])
+@pytest.mark.parametrize(
+    "error", [OSError(28, "No space left on device"), KeyError("a bug"), PermissionError(13, "Permission denied")]
+)
 def test_errors_that_do_not_mean_unavailable_surface_as_themselves(isolated, monkeypatch, error):
     import keras
 
     monkeypatch.delenv("WORKSHOP_OFFLINE")
     monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")  # not even a smoke run may hide them behind a stand-in
-    monkeypatch.setattr(keras.utils, "get_file", _fake_get_file(
-        {datasets.DATASETS["mnist"].originals[0].url: error}, []))
+    monkeypatch.setattr(
+        keras.utils, "get_file", _fake_get_file({datasets.DATASETS["mnist"].originals[0].url: error}, [])
+    )
     with pytest.raises(type(error)):
         datasets.load_mnist()
     assert not datasets.STANDINS_USED
@@ -325,8 +340,16 @@ def test_several_processes_fill_an_empty_cache_at_once(isolated, monkeypatch):
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
     start_at = str(time.time() + 15)  # after every child has imported Keras
     pins = [datasets.sha256_of(mirror / file) for file in ("mnist.npz", "imdb_reviews.tar.gz")]
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, start_at, *pins], env=dict(os.environ),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, start_at, *pins],
+            env=dict(os.environ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     outcomes = [child.communicate(timeout=300) + (child.returncode,) for child in children]
     for out, err, code in outcomes:
         assert code == 0, err

@@ -1,4 +1,5 @@
 """environment.yml (conda, for cloud notebook instances), pyproject.toml and constraints.txt pin the same packages."""
+
 import re
 import tomllib
 from pathlib import Path

@@ -1,4 +1,5 @@
 """draw_model: a PNG when pydot and graphviz are there; one line and no error when either is missing."""
+
 import builtins
 import shutil
 from pathlib import Path
@@ -111,10 +112,11 @@ def test_notebook_08_goes_on_without_graphviz(tmp_path, monkeypatch):
 
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "08_functional_api.ipynb"
     nb = nbformat.read(notebook, as_version=4)
-    drawing_cells = [i for i, cell in enumerate(nb.cells)
-                     if cell.cell_type == "code" and cell.source.strip().startswith("draw(")]
+    drawing_cells = [
+        i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip().startswith("draw(")
+    ]
     assert len(drawing_cells) >= 2, "notebook 08 should have drawing cells"
-    nb.cells = nb.cells[:drawing_cells[1] + 1]
+    nb.cells = nb.cells[: drawing_cells[1] + 1]
     monkeypatch.setenv("PATH", str(tmp_path / "no_graphviz_here"))  # the kernel starts by absolute path
     monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
     monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(tmp_path / "artifacts"))

@@ -1,4 +1,5 @@
 """The environment report: versions, devices, graphviz, datasets, profile."""
+
 from workshop_utils import config, environment
 
 

@@ -4,12 +4,13 @@ The checks hold notebook 01's splits themselves; here those are swapped for smal
 (monkeypatch), and the models get their weights by hand instead of training, so each answer is exact and
 the tests are fast. ``WRONG`` lists wrong answers of different kinds; each must get NOT YET.
 """
+
+import keras
 import numpy as np
 import pytest
+from exercise_helpers import history_for, wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
-from exercise_helpers import history_for, wrong
 from workshop_utils import exercises
 from workshop_utils.exercises import nb01
 from workshop_utils.exercises._core import ExerciseNotPassed
@@ -38,8 +39,15 @@ def raw_cancer_like(seed=0):
 CANCER = raw_cancer_like()
 
 
-def cancer_model(adapt_on=None, normalize=True, loss="binary_crossentropy", units=1, activation="sigmoid",
-                 first=True, kernel_value=20.0):
+def cancer_model(
+    adapt_on=None,
+    normalize=True,
+    loss="binary_crossentropy",
+    units=1,
+    activation="sigmoid",
+    first=True,
+    kernel_value=20.0,
+):
     """Input(30) [-> Normalization] -> Dense(units); the Dense layer reads the first scaled feature."""
     adapt_on = CANCER[0] if adapt_on is None else adapt_on
     layers = [keras.Input(shape=(30,))]
@@ -158,8 +166,7 @@ def diabetes_like(seed=0):
 DIABETES = diabetes_like()
 
 
-def regressor(functional=True, activation=None, loss="mse", slope=60.0, adapt_on=None, constant=None,
-              nan=False):
+def regressor(functional=True, activation=None, loss="mse", slope=60.0, adapt_on=None, constant=None, nan=False):
     """Input -> Normalization -> Dense(1): predicts 150 + slope * (standardised feature 0)."""
     x_train = DIABETES[0]
     norm = keras.layers.Normalization()
@@ -260,66 +267,183 @@ def _test_labels_as_probabilities(smoothing):
 
 WRONG = [
     # 01.1: the check holds the raw cancer split and judges what the Normalization layer learned.
-    wrong("01.1", "test-data", "Normalization adapted on train + test", "test set included",
-          lambda: cancer_model(adapt_on=np.concatenate([CANCER[0], CANCER[1]]))),
-    wrong("01.1", "test-data", "Normalization adapted on the test part", "adapted on the test features",
-          lambda: cancer_model(adapt_on=CANCER[1])),
-    wrong("01.1", "wrong-way", "Normalization adapted on features already standardised (x_train)",
-          "already standardised", lambda: cancer_model(adapt_on=standardised(CANCER[0]))),
-    wrong("01.1", "wrong-way", "no Normalization layer at all", "no keras.layers.Normalization",
-          lambda: cancer_model(normalize=False)),
-    wrong("01.1", "nan", "Dense weights that are NaN (a diverged run)", "NaN or infinite",
-          lambda: cancer_model(kernel_value=np.nan)),
-    wrong("01.1", "nan", "Normalization adapted on a table with a missing value", "NaN or infinite",
-          _cancer_nan_adapted),
-    wrong("01.1", "form", "Normalization after a Dense layer", "not its first layer",
-          lambda: cancer_model(first=False)),
-    wrong("01.1", "form", "mean squared error for a yes/no question", "binary cross-entropy",
-          lambda: cancer_model(loss="mse")),
-    wrong("01.1", "form", "two softmax outputs", "2 outputs per tumour",
-          lambda: cancer_model(units=2, activation="softmax", loss="sparse_categorical_crossentropy")),
+    wrong(
+        "01.1",
+        "test-data",
+        "Normalization adapted on train + test",
+        "test set included",
+        lambda: cancer_model(adapt_on=np.concatenate([CANCER[0], CANCER[1]])),
+    ),
+    wrong(
+        "01.1",
+        "test-data",
+        "Normalization adapted on the test part",
+        "adapted on the test features",
+        lambda: cancer_model(adapt_on=CANCER[1]),
+    ),
+    wrong(
+        "01.1",
+        "wrong-way",
+        "Normalization adapted on features already standardised (x_train)",
+        "already standardised",
+        lambda: cancer_model(adapt_on=standardised(CANCER[0])),
+    ),
+    wrong(
+        "01.1",
+        "wrong-way",
+        "no Normalization layer at all",
+        "no keras.layers.Normalization",
+        lambda: cancer_model(normalize=False),
+    ),
+    wrong(
+        "01.1",
+        "nan",
+        "Dense weights that are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: cancer_model(kernel_value=np.nan),
+    ),
+    wrong(
+        "01.1", "nan", "Normalization adapted on a table with a missing value", "NaN or infinite", _cancer_nan_adapted
+    ),
+    wrong(
+        "01.1", "form", "Normalization after a Dense layer", "not its first layer", lambda: cancer_model(first=False)
+    ),
+    wrong(
+        "01.1",
+        "form",
+        "mean squared error for a yes/no question",
+        "binary cross-entropy",
+        lambda: cancer_model(loss="mse"),
+    ),
+    wrong(
+        "01.1",
+        "form",
+        "two softmax outputs",
+        "2 outputs per tumour",
+        lambda: cancer_model(units=2, activation="softmax", loss="sparse_categorical_crossentropy"),
+    ),
     # 01.2: the check holds the scaled iris test part; the probabilities must come from the model.
-    wrong("01.2", "from-targets", "one-hot test labels passed as probabilities", "look like the test labels",
-          lambda: _test_labels_as_probabilities(0.0)),
-    wrong("01.2", "from-targets", "smoothed test labels passed as probabilities", "look like the test labels",
-          lambda: _test_labels_as_probabilities(0.1)),
-    wrong("01.2", "copied", "probabilities rounded as printed (np.round(p, 3))", "copied from printed output",
-          lambda: (logits_model(), np.round(softmax_of(logits_model()), 3))),
-    wrong("01.2", "nan", "a model whose weights are NaN", "NaN or infinite",
-          lambda: (logits_model(nan=True), softmax_of(logits_model()))),
-    wrong("01.2", "nan", "NaN probabilities", "NaN or infinite",
-          lambda: (logits_model(), np.full((60, 3), np.nan))),
-    wrong("01.2", "wrong-way", "softmax left inside the model", "already are probabilities",
-          lambda: (lambda m: (m, m.predict(IRIS[0], verbose=0)))(
-              logits_model(activation="softmax", loss="sparse_categorical_crossentropy"))),
-    wrong("01.2", "wrong-way", "probabilities of other inputs (the flowers in another order)",
-          "not the softmax of this model's outputs",
-          lambda: (logits_model(), softmax_of(logits_model(), IRIS[0][::-1]))),
-    wrong("01.2", "form", "loss without from_logits=True", "from_logits=True",
-          lambda: (lambda m: (m, softmax_of(m)))(logits_model(loss="sparse_categorical_crossentropy"))),
-    wrong("01.2", "form", "the one-hot loss with integer labels", "sparse version",
-          lambda: (lambda m: (m, softmax_of(m)))(
-              logits_model(loss=keras.losses.CategoricalCrossentropy(from_logits=True)))),
-    wrong("01.2", "form", "the logits passed as probabilities", "do not sum to 1",
-          lambda: (logits_model(), logits_model().predict(IRIS[0], verbose=0))),
+    wrong(
+        "01.2",
+        "from-targets",
+        "one-hot test labels passed as probabilities",
+        "look like the test labels",
+        lambda: _test_labels_as_probabilities(0.0),
+    ),
+    wrong(
+        "01.2",
+        "from-targets",
+        "smoothed test labels passed as probabilities",
+        "look like the test labels",
+        lambda: _test_labels_as_probabilities(0.1),
+    ),
+    wrong(
+        "01.2",
+        "copied",
+        "probabilities rounded as printed (np.round(p, 3))",
+        "copied from printed output",
+        lambda: (logits_model(), np.round(softmax_of(logits_model()), 3)),
+    ),
+    wrong(
+        "01.2",
+        "nan",
+        "a model whose weights are NaN",
+        "NaN or infinite",
+        lambda: (logits_model(nan=True), softmax_of(logits_model())),
+    ),
+    wrong("01.2", "nan", "NaN probabilities", "NaN or infinite", lambda: (logits_model(), np.full((60, 3), np.nan))),
+    wrong(
+        "01.2",
+        "wrong-way",
+        "softmax left inside the model",
+        "already are probabilities",
+        lambda: (lambda m: (m, m.predict(IRIS[0], verbose=0)))(
+            logits_model(activation="softmax", loss="sparse_categorical_crossentropy")
+        ),
+    ),
+    wrong(
+        "01.2",
+        "wrong-way",
+        "probabilities of other inputs (the flowers in another order)",
+        "not the softmax of this model's outputs",
+        lambda: (logits_model(), softmax_of(logits_model(), IRIS[0][::-1])),
+    ),
+    wrong(
+        "01.2",
+        "form",
+        "loss without from_logits=True",
+        "from_logits=True",
+        lambda: (lambda m: (m, softmax_of(m)))(logits_model(loss="sparse_categorical_crossentropy")),
+    ),
+    wrong(
+        "01.2",
+        "form",
+        "the one-hot loss with integer labels",
+        "sparse version",
+        lambda: (lambda m: (m, softmax_of(m)))(
+            logits_model(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        ),
+    ),
+    wrong(
+        "01.2",
+        "form",
+        "the logits passed as probabilities",
+        "do not sum to 1",
+        lambda: (logits_model(), logits_model().predict(IRIS[0], verbose=0)),
+    ),
     # 01.3: the check holds the diabetes split; the baseline is always the training mean.
     wrong("01.3", "test-data", "fit validated on the test part", "fit validated on them", _validated_on_test),
-    wrong("01.3", "test-data", "Normalization adapted on train + test", "test set included",
-          lambda: _with_history(regressor(adapt_on=np.concatenate([DIABETES[0], DIABETES[1]])))),
-    wrong("01.3", "from-targets", "a model that always predicts the mean of the test targets",
-          "the same number for every patient", lambda: _with_history(regressor(constant=DIABETES[3].mean()))),
-    wrong("01.3", "nan", "weights that are NaN (a diverged run)", "NaN or infinite",
-          lambda: _with_history(regressor(nan=True))),
+    wrong(
+        "01.3",
+        "test-data",
+        "Normalization adapted on train + test",
+        "test set included",
+        lambda: _with_history(regressor(adapt_on=np.concatenate([DIABETES[0], DIABETES[1]]))),
+    ),
+    wrong(
+        "01.3",
+        "from-targets",
+        "a model that always predicts the mean of the test targets",
+        "the same number for every patient",
+        lambda: _with_history(regressor(constant=DIABETES[3].mean())),
+    ),
+    wrong(
+        "01.3",
+        "nan",
+        "weights that are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: _with_history(regressor(nan=True)),
+    ),
     wrong("01.3", "nan", "a history whose losses turned NaN", "NaN or infinite", _nan_history),
-    wrong("01.3", "wrong-way", "a Sequential model", "Sequential model",
-          lambda: _with_history(regressor(functional=False))),
+    wrong(
+        "01.3",
+        "wrong-way",
+        "a Sequential model",
+        "Sequential model",
+        lambda: _with_history(regressor(functional=False)),
+    ),
     wrong("01.3", "form", "a sigmoid output", "squashes", lambda: _with_history(regressor(activation="sigmoid"))),
-    wrong("01.3", "form", "a loss for classes", "a loss for classes",
-          lambda: _with_history(regressor(loss="binary_crossentropy"))),
-    wrong("01.3", "form", "a history without validation", "validation data",
-          lambda: (lambda m: (m, history_for(m, loss=[1.0])))(regressor())),
-    wrong("01.3", "form", "the history of another model", "another model",
-          lambda: (regressor(), good_history(regressor()))),
+    wrong(
+        "01.3",
+        "form",
+        "a loss for classes",
+        "a loss for classes",
+        lambda: _with_history(regressor(loss="binary_crossentropy")),
+    ),
+    wrong(
+        "01.3",
+        "form",
+        "a history without validation",
+        "validation data",
+        lambda: (lambda m: (m, history_for(m, loss=[1.0])))(regressor()),
+    ),
+    wrong(
+        "01.3",
+        "form",
+        "the history of another model",
+        "another model",
+        lambda: (regressor(), good_history(regressor())),
+    ),
 ]
 
 

@@ -5,14 +5,15 @@ The checks hold notebook 02's image subsets themselves; here those are swapped f
 function trains for one epoch on 200 images, so the file runs in seconds. ``WRONG`` lists wrong answers of
 different kinds; each must get NOT YET.
 """
+
+import keras
 import numpy as np
 import pytest
+from exercise_helpers import history_for, wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
-from exercise_helpers import history_for, wrong
-from workshop_utils.exercises import nb02
 from workshop_utils import exercises
+from workshop_utils.exercises import nb02
 from workshop_utils.exercises._core import ExerciseNotPassed
 from workshop_utils.exercises._heldout import mlp_rows
 
@@ -51,7 +52,7 @@ def nearest_mean_model(loss="sparse_categorical_crossentropy", units=10, nan=Fal
     x, y = rows(FASHION[0])
     means = np.stack([x[y == k].mean(axis=0) for k in range(10)])
     model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(units, activation="softmax")])
-    kernel, bias = (2 * means.T / 10)[:, :units], (-(means ** 2).sum(axis=1) / 10)[:units]
+    kernel, bias = (2 * means.T / 10)[:, :units], (-(means**2).sum(axis=1) / 10)[:units]
     if nan:
         kernel = np.full_like(kernel, np.nan)
     model.layers[-1].set_weights([kernel.astype("float32"), bias.astype("float32")])
@@ -107,17 +108,23 @@ def _one_hot_fit():
 
 
 def big_network(hidden=512, learning_rate=1e-3):
-    model = keras.Sequential([
-        keras.Input(shape=(784,)),
-        keras.layers.Dense(hidden, activation="relu"),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(hidden, activation="relu"),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(10, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(784,)),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(hidden, activation="relu"),
+            keras.layers.Dropout(0.2),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     # run_eagerly: a few steps on 200 images run faster without tracing a training function first
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], run_eagerly=True)
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        run_eagerly=True,
+    )
     return model
 
 
@@ -132,6 +139,7 @@ def train_big_model(x_train, y_train):
 
 def trainer(validation="own", hidden=512, learning_rate=1e-3, returns="both", data="given"):
     """A training function for 02.2 that goes wrong in one way."""
+
     def train(x_train, y_train):
         if data == "globals":  # the notebook's variables instead of the arguments
             x_train, y_train = rows(images(200, 9, 40))
@@ -147,6 +155,7 @@ def trainer(validation="own", hidden=512, learning_rate=1e-3, returns="both", da
             x_fit, y_fit, options = x_train, y_train, {"validation_split": 0.1}
         history = model.fit(x_fit, y_fit, batch_size=32, epochs=1, verbose=0, **options)
         return {"both": (model, history), "model": model}[returns]
+
     return train
 
 
@@ -258,57 +267,165 @@ def _nan_classes(model, images):
 
 WRONG = [
     # 02.1: the check holds the Fashion-MNIST test subset and scores the model on it.
-    wrong("02.1", "test-data", "fit validated on the test images", "fit validated on them",
-          _validated_on_test_02_1),
-    wrong("02.1", "nan", "weights that are NaN (a diverged run)", "NaN or infinite",
-          lambda: with_history(nearest_mean_model(nan=True))),
-    wrong("02.1", "nan", "a history whose validation accuracy is NaN", "NaN or infinite",
-          lambda: with_history(nearest_mean_model(), loss=[0.5], val_accuracy=[np.nan])),
-    wrong("02.1", "wrong-way", "one-hot labels with the categorical loss (reaches the accuracy, not the task)",
-          "sparse version", _one_hot_fit),
-    wrong("02.1", "form", "five outputs for ten classes", "fewer than the 10 classes",
-          lambda: with_history(nearest_mean_model(units=5))),
-    wrong("02.1", "form", "a regression loss", "sparse_categorical_crossentropy",
-          lambda: with_history(nearest_mean_model(loss="mse"))),
-    wrong("02.1", "form", "a history without validation", "validation data",
-          lambda: with_history(nearest_mean_model(), loss=[0.5])),
-    wrong("02.1", "form", "the history of another model", "another model",
-          lambda: (nearest_mean_model(), with_history(nearest_mean_model())[1])),
+    wrong("02.1", "test-data", "fit validated on the test images", "fit validated on them", _validated_on_test_02_1),
+    wrong(
+        "02.1",
+        "nan",
+        "weights that are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: with_history(nearest_mean_model(nan=True)),
+    ),
+    wrong(
+        "02.1",
+        "nan",
+        "a history whose validation accuracy is NaN",
+        "NaN or infinite",
+        lambda: with_history(nearest_mean_model(), loss=[0.5], val_accuracy=[np.nan]),
+    ),
+    wrong(
+        "02.1",
+        "wrong-way",
+        "one-hot labels with the categorical loss (reaches the accuracy, not the task)",
+        "sparse version",
+        _one_hot_fit,
+    ),
+    wrong(
+        "02.1",
+        "form",
+        "five outputs for ten classes",
+        "fewer than the 10 classes",
+        lambda: with_history(nearest_mean_model(units=5)),
+    ),
+    wrong(
+        "02.1",
+        "form",
+        "a regression loss",
+        "sparse_categorical_crossentropy",
+        lambda: with_history(nearest_mean_model(loss="mse")),
+    ),
+    wrong(
+        "02.1",
+        "form",
+        "a history without validation",
+        "validation data",
+        lambda: with_history(nearest_mean_model(), loss=[0.5]),
+    ),
+    wrong(
+        "02.1",
+        "form",
+        "the history of another model",
+        "another model",
+        lambda: (nearest_mean_model(), with_history(nearest_mean_model())[1]),
+    ),
     # 02.2: the check calls train_big_model with the training images it holds and watches every fit.
-    wrong("02.2", "test-data", "validation_data=(x_test, y_test) from the notebook's variables",
-          "validated on 100 test images", lambda: trainer(validation="test")),
-    wrong("02.2", "test-data", "validation images that are also trained on", "also training images",
-          lambda: trainer(validation="overlap")),
-    wrong("02.2", "wrong-way", "a function that trains on the notebook's arrays, not its arguments",
-          "not among those the check handed it", lambda: trainer(data="globals")),
-    wrong("02.2", "nan", "a learning rate that makes the run diverge", "NaN or infinite",
-          lambda: trainer(learning_rate=1e30)),
-    wrong("02.2", "form", "validation_split instead of a split of your own", "split it yourself",
-          lambda: trainer(validation="split")),
+    wrong(
+        "02.2",
+        "test-data",
+        "validation_data=(x_test, y_test) from the notebook's variables",
+        "validated on 100 test images",
+        lambda: trainer(validation="test"),
+    ),
+    wrong(
+        "02.2",
+        "test-data",
+        "validation images that are also trained on",
+        "also training images",
+        lambda: trainer(validation="overlap"),
+    ),
+    wrong(
+        "02.2",
+        "wrong-way",
+        "a function that trains on the notebook's arrays, not its arguments",
+        "not among those the check handed it",
+        lambda: trainer(data="globals"),
+    ),
+    wrong(
+        "02.2",
+        "nan",
+        "a learning rate that makes the run diverge",
+        "NaN or infinite",
+        lambda: trainer(learning_rate=1e30),
+    ),
+    wrong(
+        "02.2",
+        "form",
+        "validation_split instead of a split of your own",
+        "split it yourself",
+        lambda: trainer(validation="split"),
+    ),
     wrong("02.2", "form", "a smaller network", "fewer parameters", lambda: trainer(hidden=256)),
-    wrong("02.2", "form", "returns the model without its history", "return model, history",
-          lambda: trainer(returns="model")),
+    wrong(
+        "02.2",
+        "form",
+        "returns the model without its history",
+        "return model, history",
+        lambda: trainer(returns="model"),
+    ),
     # 02.3: the check calls the functions on a model of its own, on held digits and on made-up labels.
-    wrong("02.3", "copied", "a pair copied from the plot", "the same pair whatever labels",
-          lambda: (predicted_digits, lambda y_true, y_pred: (5, 3))),
-    wrong("02.3", "copied", "the pair itself instead of a function", "should be a function",
-          lambda: (predicted_digits, (5, 3))),
-    wrong("02.3", "from-targets", "the notebook's test labels instead of the model's predictions",
-          "not the most probable class", lambda: (_labels_of_the_notebook, most_confused)),
-    wrong("02.3", "wrong-way", "the pair the wrong way round (predicted, true)", "wrong way round",
-          lambda: (predicted_digits, _reversed)),
-    wrong("02.3", "wrong-way", "the diagonal counted as a mix-up", "diagonal",
-          lambda: (predicted_digits, _with_the_diagonal)),
-    wrong("02.3", "wrong-way", "predictions of the notebook's model, whatever model it gets",
-          "not the most probable class of the model it gets", lambda: (_ignores_the_model, most_confused)),
-    wrong("02.3", "form", "argmax along the wrong axis", "wrong axis",
-          lambda: (lambda model, x: np.argmax(model.predict(x, verbose=0), axis=0), most_confused)),
-    wrong("02.3", "form", "probabilities instead of classes", "row of 10 probabilities",
-          lambda: (lambda model, x: model.predict(x, verbose=0), most_confused)),
-    wrong("02.3", "form", "a sentence instead of a pair", "pair of two digits",
-          lambda: (predicted_digits, lambda y_true, y_pred: "5 and 3")),
-    wrong("02.3", "nan", "classes with a NaN among them", "NaN or infinite",
-          lambda: (_nan_classes, most_confused)),
+    wrong(
+        "02.3",
+        "copied",
+        "a pair copied from the plot",
+        "the same pair whatever labels",
+        lambda: (predicted_digits, lambda y_true, y_pred: (5, 3)),
+    ),
+    wrong(
+        "02.3",
+        "copied",
+        "the pair itself instead of a function",
+        "should be a function",
+        lambda: (predicted_digits, (5, 3)),
+    ),
+    wrong(
+        "02.3",
+        "from-targets",
+        "the notebook's test labels instead of the model's predictions",
+        "not the most probable class",
+        lambda: (_labels_of_the_notebook, most_confused),
+    ),
+    wrong(
+        "02.3",
+        "wrong-way",
+        "the pair the wrong way round (predicted, true)",
+        "wrong way round",
+        lambda: (predicted_digits, _reversed),
+    ),
+    wrong(
+        "02.3",
+        "wrong-way",
+        "the diagonal counted as a mix-up",
+        "diagonal",
+        lambda: (predicted_digits, _with_the_diagonal),
+    ),
+    wrong(
+        "02.3",
+        "wrong-way",
+        "predictions of the notebook's model, whatever model it gets",
+        "not the most probable class of the model it gets",
+        lambda: (_ignores_the_model, most_confused),
+    ),
+    wrong(
+        "02.3",
+        "form",
+        "argmax along the wrong axis",
+        "wrong axis",
+        lambda: (lambda model, x: np.argmax(model.predict(x, verbose=0), axis=0), most_confused),
+    ),
+    wrong(
+        "02.3",
+        "form",
+        "probabilities instead of classes",
+        "row of 10 probabilities",
+        lambda: (lambda model, x: model.predict(x, verbose=0), most_confused),
+    ),
+    wrong(
+        "02.3",
+        "form",
+        "a sentence instead of a pair",
+        "pair of two digits",
+        lambda: (predicted_digits, lambda y_true, y_pred: "5 and 3"),
+    ),
+    wrong("02.3", "nan", "classes with a NaN among them", "NaN or infinite", lambda: (_nan_classes, most_confused)),
 ]
 
 

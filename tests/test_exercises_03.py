@@ -4,23 +4,25 @@ The checks hold the notebook's images; here they hold tiny ones instead (``held`
 test), so that the right answers and the wrong ones run in a second. Notebook 03 is about tf.data, a
 TensorFlow feature: these tests run under the TensorFlow backend.
 """
+
 import tempfile
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+from exercise_helpers import wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb03
 from workshop_utils.exercises._core import ExerciseNotPassed
 
-from exercise_helpers import wrong
-
 tf = pytest.importorskip("tensorflow")
-pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                reason=config.skip_reason("03_tf_data_pipelines", keras.backend.backend()) or "")
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason=config.skip_reason("03_tf_data_pipelines", keras.backend.backend()) or "",
+)
 
 AUTOTUNE = tf.data.AUTOTUNE
 BATCH = 8
@@ -44,9 +46,18 @@ def held_arrays():
     val_idx, train_idx = order[:N_VAL], order[N_VAL:]
     x_test, y_test = images(30, seed=9)
     x_test[np.arange(30), 1, y_test] = 255
-    return nb03.Held(x_train_full=x_full, y_train_full=y_full, x_train=x_full[train_idx], y_train=y_full[train_idx],
-                     x_val=x_full[val_idx], y_val=y_full[val_idx], x_test=x_test, y_test=y_test, n_val=N_VAL,
-                     batch_size=BATCH)
+    return nb03.Held(
+        x_train_full=x_full,
+        y_train_full=y_full,
+        x_train=x_full[train_idx],
+        y_train=y_full[train_idx],
+        x_val=x_full[val_idx],
+        y_val=y_full[val_idx],
+        x_test=x_test,
+        y_test=y_test,
+        n_val=N_VAL,
+        batch_size=BATCH,
+    )
 
 
 HELD = held_arrays()
@@ -87,16 +98,28 @@ def source(x, y):
 def good_pipeline(x=None, y=None, scale_function=scale):
     x = HELD.x_train if x is None else x
     y = HELD.y_train if y is None else y
-    return (source(x, y).map(scale_function, num_parallel_calls=AUTOTUNE).cache()
-            .shuffle(len(x), seed=1).batch(BATCH).prefetch(AUTOTUNE))
+    return (
+        source(x, y)
+        .map(scale_function, num_parallel_calls=AUTOTUNE)
+        .cache()
+        .shuffle(len(x), seed=1)
+        .batch(BATCH)
+        .prefetch(AUTOTUNE)
+    )
 
 
 def labels_apart():
     """Images and labels shuffled as two separate datasets: each image gets another image's label."""
     images_ds = tf.data.Dataset.from_tensor_slices(HELD.x_train).shuffle(100, seed=1)
     labels_ds = tf.data.Dataset.from_tensor_slices(HELD.y_train).shuffle(100, seed=2)
-    return (tf.data.Dataset.zip((images_ds, labels_ds)).map(scale).cache().shuffle(100, seed=3)
-            .batch(BATCH).prefetch(AUTOTUNE))
+    return (
+        tf.data.Dataset.zip((images_ds, labels_ds))
+        .map(scale)
+        .cache()
+        .shuffle(100, seed=3)
+        .batch(BATCH)
+        .prefetch(AUTOTUNE)
+    )
 
 
 def test_03_1_right_order_passes():
@@ -120,20 +143,32 @@ def test_03_1_the_broken_pipeline_of_the_notebook():
     assert verdict.status == "not yet" and "batch comes before shuffle" in verdict.message
 
 
-@pytest.mark.parametrize("build, phrase", [
-    (lambda d, n: d.map(scale).shuffle(n, seed=1).cache().batch(BATCH).prefetch(2), "cache comes after shuffle"),
-    (lambda d, n: d.cache().map(scale).shuffle(n, seed=1).batch(BATCH).prefetch(2), "cache comes before map"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH), "no prefetch step"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).prefetch(2).batch(BATCH), "prefetch is not the last"),
-    (lambda d, n: d.cache().shuffle(n, seed=1).batch(BATCH).prefetch(2), "come out as uint8"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).prefetch(2), "batch the elements"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH).repeat().prefetch(2), "endless"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH, drop_remainder=True).prefetch(2),
-     "every training image should come exactly once"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH * 2).prefetch(2), "batches of cfg.batch_size"),
-    (lambda d, n: d.map(scale).cache().shuffle(n, seed=1, reshuffle_each_iteration=False).batch(BATCH).prefetch(2),
-     "same order"),
-])
+@pytest.mark.parametrize(
+    "build, phrase",
+    [
+        (lambda d, n: d.map(scale).shuffle(n, seed=1).cache().batch(BATCH).prefetch(2), "cache comes after shuffle"),
+        (lambda d, n: d.cache().map(scale).shuffle(n, seed=1).batch(BATCH).prefetch(2), "cache comes before map"),
+        (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH), "no prefetch step"),
+        (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).prefetch(2).batch(BATCH), "prefetch is not the last"),
+        (lambda d, n: d.cache().shuffle(n, seed=1).batch(BATCH).prefetch(2), "come out as uint8"),
+        (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).prefetch(2), "batch the elements"),
+        (lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH).repeat().prefetch(2), "endless"),
+        (
+            lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH, drop_remainder=True).prefetch(2),
+            "every training image should come exactly once",
+        ),
+        (
+            lambda d, n: d.map(scale).cache().shuffle(n, seed=1).batch(BATCH * 2).prefetch(2),
+            "batches of cfg.batch_size",
+        ),
+        (
+            lambda d, n: (
+                d.map(scale).cache().shuffle(n, seed=1, reshuffle_each_iteration=False).batch(BATCH).prefetch(2)
+            ),
+            "same order",
+        ),
+    ],
+)
 def test_03_1_wrong_pipelines(build, phrase):
     # 82 training images: the last batch is smaller
     verdict = exercises.check("03.1", build(source(HELD.x_train, HELD.y_train), len(HELD.x_train)))
@@ -142,8 +177,11 @@ def test_03_1_wrong_pipelines(build, phrase):
 
 def test_03_1_wrong_pipeline_fails_strictly():
     with pytest.raises(ExerciseNotPassed, match="cache comes after shuffle"):
-        exercises.check("03.1", source(HELD.x_train, HELD.y_train).map(scale).shuffle(60).cache().batch(BATCH)
-                        .prefetch(1), strict=True)
+        exercises.check(
+            "03.1",
+            source(HELD.x_train, HELD.y_train).map(scale).shuffle(60).cache().batch(BATCH).prefetch(1),
+            strict=True,
+        )
 
 
 # --- 03.2 ----------------------------------------------------------------------------------------------
@@ -181,10 +219,12 @@ def test_03_2_images_left_out():
 
 def split_labels_apart():
     """Images and labels shuffled once each, but apart: the pairs no longer belong together."""
-    images_ds = tf.data.Dataset.from_tensor_slices(HELD.x_train_full).shuffle(102, seed=1,
-                                                                              reshuffle_each_iteration=False)
-    labels_ds = tf.data.Dataset.from_tensor_slices(HELD.y_train_full).shuffle(102, seed=2,
-                                                                              reshuffle_each_iteration=False)
+    images_ds = tf.data.Dataset.from_tensor_slices(HELD.x_train_full).shuffle(
+        102, seed=1, reshuffle_each_iteration=False
+    )
+    labels_ds = tf.data.Dataset.from_tensor_slices(HELD.y_train_full).shuffle(
+        102, seed=2, reshuffle_each_iteration=False
+    )
     shuffled = tf.data.Dataset.zip((images_ds, labels_ds))
     return shuffled.skip(N_VAL), shuffled.take(N_VAL)
 
@@ -289,52 +329,157 @@ def folder():
 
 WRONG = [
     # 03.1
-    wrong("03.1", "test-data", "the pipeline runs over the test images", "test images",
-          lambda: good_pipeline(HELD.x_test, HELD.y_test)),
-    wrong("03.1", "wrong-way", "the pipeline runs over x_train_full, validation images included",
-          "validation images", lambda: good_pipeline(HELD.x_train_full, HELD.y_train_full)),
-    wrong("03.1", "nan", "a scale function that divides by zero", "NaN or infinite pixels",
-          lambda: good_pipeline(scale_function=scale_to_nan)),
-    wrong("03.1", "form", "a scale function that gives pixels in [-1, 1]", "outside [0, 1]",
-          lambda: good_pipeline(scale_function=scale_to_signed)),
-    wrong("03.1", "label-breaking", "the map turns the digits upside down", "not images of x_train",
-          lambda: good_pipeline(scale_function=upside_down)),
+    wrong(
+        "03.1",
+        "test-data",
+        "the pipeline runs over the test images",
+        "test images",
+        lambda: good_pipeline(HELD.x_test, HELD.y_test),
+    ),
+    wrong(
+        "03.1",
+        "wrong-way",
+        "the pipeline runs over x_train_full, validation images included",
+        "validation images",
+        lambda: good_pipeline(HELD.x_train_full, HELD.y_train_full),
+    ),
+    wrong(
+        "03.1",
+        "nan",
+        "a scale function that divides by zero",
+        "NaN or infinite pixels",
+        lambda: good_pipeline(scale_function=scale_to_nan),
+    ),
+    wrong(
+        "03.1",
+        "form",
+        "a scale function that gives pixels in [-1, 1]",
+        "outside [0, 1]",
+        lambda: good_pipeline(scale_function=scale_to_signed),
+    ),
+    wrong(
+        "03.1",
+        "label-breaking",
+        "the map turns the digits upside down",
+        "not images of x_train",
+        lambda: good_pipeline(scale_function=upside_down),
+    ),
     wrong("03.1", "label-breaking", "images and labels shuffled apart", "another label", labels_apart),
-    wrong("03.1", "form", "shuffle after batch, cache last (the notebook's broken_ds)", "batch comes before shuffle",
-          lambda: source(HELD.x_train, HELD.y_train).map(scale).batch(BATCH).shuffle(82, seed=1).cache()),
+    wrong(
+        "03.1",
+        "form",
+        "shuffle after batch, cache last (the notebook's broken_ds)",
+        "batch comes before shuffle",
+        lambda: source(HELD.x_train, HELD.y_train).map(scale).batch(BATCH).shuffle(82, seed=1).cache(),
+    ),
     # 03.2
-    wrong("03.2", "test-data", "the validation part is the test set", "test images",
-          lambda: (split(skip=0)[0], source(HELD.x_test, HELD.y_test))),
-    wrong("03.2", "form", "shuffle reshuffles on every pass, so take/skip cut elsewhere each epoch",
-          "different images on each pass", lambda: split(reshuffle=True)),
-    wrong("03.2", "wrong-way", "skip(0): the validation images stay in training", "also appear in train_part",
-          lambda: split(skip=0)),
-    wrong("03.2", "form", "half of n_val taken for validation", "not n_val",
-          lambda: split(take=N_VAL // 2, skip=N_VAL // 2)),
+    wrong(
+        "03.2",
+        "test-data",
+        "the validation part is the test set",
+        "test images",
+        lambda: (split(skip=0)[0], source(HELD.x_test, HELD.y_test)),
+    ),
+    wrong(
+        "03.2",
+        "form",
+        "shuffle reshuffles on every pass, so take/skip cut elsewhere each epoch",
+        "different images on each pass",
+        lambda: split(reshuffle=True),
+    ),
+    wrong(
+        "03.2",
+        "wrong-way",
+        "skip(0): the validation images stay in training",
+        "also appear in train_part",
+        lambda: split(skip=0),
+    ),
+    wrong(
+        "03.2",
+        "form",
+        "half of n_val taken for validation",
+        "not n_val",
+        lambda: split(take=N_VAL // 2, skip=N_VAL // 2),
+    ),
     wrong("03.2", "label-breaking", "images and labels shuffled apart", "another label", split_labels_apart),
-    wrong("03.2", "nan", "both parts mapped with a scale function that divides by zero", "NaN or infinite",
-          lambda: tuple(part.map(scale_to_nan) for part in split())),
+    wrong(
+        "03.2",
+        "nan",
+        "both parts mapped with a scale function that divides by zero",
+        "NaN or infinite",
+        lambda: tuple(part.map(scale_to_nan) for part in split()),
+    ),
     # 03.3
-    wrong("03.3", "nan", "a diverged model: NaN weights, saved and loaded", "NaN or infinite",
-          lambda: nan_model_pair(folder())),
-    wrong("03.3", "wrong-way", "the evaluation model is the trained model itself", "the trained model itself",
-          lambda: (lambda m: (m, m))(raw_model())),
-    wrong("03.3", "wrong-way", "the evaluation model shares the trained model's layers", "shares its layers",
-          shared_layers),
-    wrong("03.3", "wrong-way", "the weights were never loaded into the evaluation model", "load the saved weights",
-          not_loaded),
-    wrong("03.3", "wrong-way", "an untrained model, its weights saved and loaded", "below this profile's target",
-          lambda: untrained_pair(folder())),
-    wrong("03.3", "form", "no Rescaling layer: a model fed images scaled in the pipeline", "no keras.layers.Rescaling",
-          lambda: (raw_model(rescale=None), raw_model(rescale=None))),
-    wrong("03.3", "form", "a Rescaling layer that does not scale (factor 1)", "into [0, 1]",
-          lambda: (raw_model(rescale=1.0), raw_model(rescale=1.0))),
-    wrong("03.3", "wrong-way", "Rescaling inside, but trained on images scaled in the pipeline",
-          "trained on scaled images", lambda: trained_on_scaled_images(folder())),
-    wrong("03.3", "test-data", "a model fitted to the test images", "it learned the test set",
-          lambda: fitted_to_test(folder())),
-    wrong("03.3", "form", "an evaluation model of another architecture", "same layers",
-          lambda: (raw_model(), raw_model(hidden=True))),
+    wrong(
+        "03.3",
+        "nan",
+        "a diverged model: NaN weights, saved and loaded",
+        "NaN or infinite",
+        lambda: nan_model_pair(folder()),
+    ),
+    wrong(
+        "03.3",
+        "wrong-way",
+        "the evaluation model is the trained model itself",
+        "the trained model itself",
+        lambda: (lambda m: (m, m))(raw_model()),
+    ),
+    wrong(
+        "03.3",
+        "wrong-way",
+        "the evaluation model shares the trained model's layers",
+        "shares its layers",
+        shared_layers,
+    ),
+    wrong(
+        "03.3",
+        "wrong-way",
+        "the weights were never loaded into the evaluation model",
+        "load the saved weights",
+        not_loaded,
+    ),
+    wrong(
+        "03.3",
+        "wrong-way",
+        "an untrained model, its weights saved and loaded",
+        "below this profile's target",
+        lambda: untrained_pair(folder()),
+    ),
+    wrong(
+        "03.3",
+        "form",
+        "no Rescaling layer: a model fed images scaled in the pipeline",
+        "no keras.layers.Rescaling",
+        lambda: (raw_model(rescale=None), raw_model(rescale=None)),
+    ),
+    wrong(
+        "03.3",
+        "form",
+        "a Rescaling layer that does not scale (factor 1)",
+        "into [0, 1]",
+        lambda: (raw_model(rescale=1.0), raw_model(rescale=1.0)),
+    ),
+    wrong(
+        "03.3",
+        "wrong-way",
+        "Rescaling inside, but trained on images scaled in the pipeline",
+        "trained on scaled images",
+        lambda: trained_on_scaled_images(folder()),
+    ),
+    wrong(
+        "03.3",
+        "test-data",
+        "a model fitted to the test images",
+        "it learned the test set",
+        lambda: fitted_to_test(folder()),
+    ),
+    wrong(
+        "03.3",
+        "form",
+        "an evaluation model of another architecture",
+        "same layers",
+        lambda: (raw_model(), raw_model(hidden=True)),
+    ),
 ]
 
 

@@ -5,26 +5,27 @@ Most tests write event files with tf.summary directly, in the layout Keras' Tens
 model with the real callback. The check of 04.1 holds the notebook's test rows: here tiny ones (patched in
 for every test). Notebook 04 needs TensorFlow: these tests run under its backend.
 """
+
 import math
 import tempfile
 from pathlib import Path
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
+from exercise_helpers import wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb04
 from workshop_utils.exercises._core import ExerciseNotPassed
 from workshop_utils.tensorboard_logs import read_scalars
 
-from exercise_helpers import wrong
-
 tf = pytest.importorskip("tensorflow")
-pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow",
-                                reason=config.skip_reason("04_tensorboard", keras.backend.backend()) or "")
+pytestmark = pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason=config.skip_reason("04_tensorboard", keras.backend.backend()) or ""
+)
 
 FEATURES = 4
 
@@ -44,8 +45,7 @@ def held_test(monkeypatch):
     monkeypatch.setattr(nb04, "_held_test", lambda: (X_TEST, Y_TEST))
 
 
-def write_run(folder, val_accuracy, train_accuracy=None, learning_rate=1e-2, splits=("train", "validation"),
-              loss=None):
+def write_run(folder, val_accuracy, train_accuracy=None, learning_rate=1e-2, splits=("train", "validation"), loss=None):
     """Write epoch_loss / epoch_accuracy (and the learning rate for train) per epoch, as the callback does."""
     train_accuracy = train_accuracy or [a + 0.05 for a in val_accuracy]
     loss = loss or [1.0 / (step + 1) for step in range(len(val_accuracy))]
@@ -62,8 +62,11 @@ def write_run(folder, val_accuracy, train_accuracy=None, learning_rate=1e-2, spl
 
 def tiny_model(learning_rate=1e-2):
     model = keras.Sequential([keras.Input(shape=(FEATURES,)), keras.layers.Dense(2, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -71,8 +74,11 @@ def history_with(val_accuracy, learning_rate=1e-2):
     """A History as fit returns it, of a compiled model with the given learning rate (no training)."""
     history = keras.callbacks.History()
     history.set_model(tiny_model(learning_rate))
-    history.history = {"loss": [1.0] * len(val_accuracy), "val_accuracy": list(val_accuracy),
-                       "val_loss": [1.0 / (step + 1) for step in range(len(val_accuracy))]}
+    history.history = {
+        "loss": [1.0] * len(val_accuracy),
+        "val_accuracy": list(val_accuracy),
+        "val_loss": [1.0 / (step + 1) for step in range(len(val_accuracy))],
+    }
     history.epoch = list(range(len(val_accuracy)))
     return history
 
@@ -280,34 +286,93 @@ def test_04_2_a_function_that_fails_is_not_yet(logs):
 WRONG = [
     # 04.1
     wrong("04.1", "test-data", "fit validated on the test rows", "fit validated on x_test", validated_on_test),
-    wrong("04.1", "nan", "a diverged run: NaN losses in the logs", "NaN or infinite",
-          lambda: logged("lr_1e-2", VAL, loss=[0.5, math.nan, math.nan])),
-    wrong("04.1", "form", "the run wrote straight into logs_dir", "its own sub-folder",
-          lambda: logged("lr_1e-2", VAL, straight=True)),
-    wrong("04.1", "form", "the run's folder has another name", "no folder 'lr_1e-2'",
-          lambda: logged("lr_0.01", VAL)),
-    wrong("04.1", "wrong-way", "the run kept the notebook's learning rate", "learning rate 0.001",
-          lambda: logged("lr_1e-2", VAL, learning_rate=1e-3)),
-    wrong("04.1", "wrong-way", "the history of another run", "does not match the logs",
-          lambda: logged("lr_1e-2", VAL, history_values=[0.1, 0.2, 0.3])),
+    wrong(
+        "04.1",
+        "nan",
+        "a diverged run: NaN losses in the logs",
+        "NaN or infinite",
+        lambda: logged("lr_1e-2", VAL, loss=[0.5, math.nan, math.nan]),
+    ),
+    wrong(
+        "04.1",
+        "form",
+        "the run wrote straight into logs_dir",
+        "its own sub-folder",
+        lambda: logged("lr_1e-2", VAL, straight=True),
+    ),
+    wrong("04.1", "form", "the run's folder has another name", "no folder 'lr_1e-2'", lambda: logged("lr_0.01", VAL)),
+    wrong(
+        "04.1",
+        "wrong-way",
+        "the run kept the notebook's learning rate",
+        "learning rate 0.001",
+        lambda: logged("lr_1e-2", VAL, learning_rate=1e-3),
+    ),
+    wrong(
+        "04.1",
+        "wrong-way",
+        "the history of another run",
+        "does not match the logs",
+        lambda: logged("lr_1e-2", VAL, history_values=[0.1, 0.2, 0.3]),
+    ),
     # 04.2
-    wrong("04.2", "copied", "a table copied from the printed output", "copied from the output",
-          lambda: (lambda logs_dir: dict(COPIED), best_run, new_logs())),
-    wrong("04.2", "copied", "the better run's name copied from the printed output", "does not pick",
-          lambda: (final_accuracies, lambda logs_dir: "dropout", new_logs())),
+    wrong(
+        "04.2",
+        "copied",
+        "a table copied from the printed output",
+        "copied from the output",
+        lambda: (lambda logs_dir: dict(COPIED), best_run, new_logs()),
+    ),
+    wrong(
+        "04.2",
+        "copied",
+        "the better run's name copied from the printed output",
+        "does not pick",
+        lambda: (final_accuracies, lambda logs_dir: "dropout", new_logs()),
+    ),
     wrong("04.2", "form", "each run's first epoch", "first epoch's", lambda: (first_epoch, best_run, new_logs())),
-    wrong("04.2", "form", "each run's best epoch, not its last", "best epoch's",
-          lambda: (best_epoch, best_run, new_logs())),
-    wrong("04.2", "form", "the training folders' accuracy", "training accuracy",
-          lambda: (training_folders, best_run, new_logs())),
-    wrong("04.2", "form", "every accuracy tag, evaluation_accuracy_vs_iterations included", "exactly epoch_accuracy",
-          lambda: (any_accuracy_tag, best_run, new_logs())),
-    wrong("04.2", "nan", "max() keeps the diverged run whose accuracy is NaN", "NaN",
-          lambda: (final_accuracies, plain_max, new_logs())),
-    wrong("04.2", "nan", "groupby().last() gives the diverged run its epoch before the NaN", "ends with NaN",
-          lambda: (last_skipping_nan, best_run, new_logs())),
-    wrong("04.2", "wrong-way", "the run with the lowest final accuracy", "does not pick",
-          lambda: (final_accuracies, lowest, new_logs())),
+    wrong(
+        "04.2",
+        "form",
+        "each run's best epoch, not its last",
+        "best epoch's",
+        lambda: (best_epoch, best_run, new_logs()),
+    ),
+    wrong(
+        "04.2",
+        "form",
+        "the training folders' accuracy",
+        "training accuracy",
+        lambda: (training_folders, best_run, new_logs()),
+    ),
+    wrong(
+        "04.2",
+        "form",
+        "every accuracy tag, evaluation_accuracy_vs_iterations included",
+        "exactly epoch_accuracy",
+        lambda: (any_accuracy_tag, best_run, new_logs()),
+    ),
+    wrong(
+        "04.2",
+        "nan",
+        "max() keeps the diverged run whose accuracy is NaN",
+        "NaN",
+        lambda: (final_accuracies, plain_max, new_logs()),
+    ),
+    wrong(
+        "04.2",
+        "nan",
+        "groupby().last() gives the diverged run its epoch before the NaN",
+        "ends with NaN",
+        lambda: (last_skipping_nan, best_run, new_logs()),
+    ),
+    wrong(
+        "04.2",
+        "wrong-way",
+        "the run with the lowest final accuracy",
+        "does not pick",
+        lambda: (final_accuracies, lowest, new_logs()),
+    ),
 ]
 
 

@@ -4,20 +4,20 @@ The checks hold the notebook's rows; here they hold tiny ones (``HELD``, patched
 classes of 6 "pixels", so that training takes a second. Notebook 05 runs under every backend, and so do
 these tests.
 """
+
 import tempfile
 import warnings
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+from exercise_helpers import wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb05
 from workshop_utils.exercises._core import ExerciseNotPassed
-
-from exercise_helpers import wrong
 
 FEATURES = 6
 
@@ -49,11 +49,19 @@ def held(monkeypatch):
 
 
 def tiny_model(initializer="glorot_uniform"):
-    model = keras.Sequential([keras.Input(shape=(FEATURES,)),
-                              keras.layers.Dense(8, activation="relu", kernel_initializer=initializer),
-                              keras.layers.Dense(3, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"], run_eagerly=True)  # no tracing: faster for a few tiny batches
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(FEATURES,)),
+            keras.layers.Dense(8, activation="relu", kernel_initializer=initializer),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.05),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        run_eagerly=True,
+    )  # no tracing: faster for a few tiny batches
     return model
 
 
@@ -65,8 +73,15 @@ def folder():
     return Path(tempfile.mkdtemp(dir=SCRATCH.name))
 
 
-def trainer(where=None, epochs=3, validation="x_val", initializer="glorot_uniform", train="x_train",
-            remove_file=False, **options):
+def trainer(
+    where=None,
+    epochs=3,
+    validation="x_val",
+    initializer="glorot_uniform",
+    train="x_train",
+    remove_file=False,
+    **options,
+):
     """A train_with_checkpoint function: a ModelCheckpoint made from ``options``, fit on ``train``, validated
     on ``validation`` ("x_val", "test", "train" or "split"); ``remove_file`` deletes the checkpoint's file
     after the run (one in the system's temporary folder, which the check refuses by its path alone)."""
@@ -74,21 +89,28 @@ def trainer(where=None, epochs=3, validation="x_val", initializer="glorot_unifor
 
     def train_with_checkpoint(x_train, y_train, x_val, y_val):
         keras.utils.set_random_seed(1)
-        settings = {"filepath": str(where / "best.keras"), "monitor": "val_accuracy", "mode": "max",
-                    "save_best_only": True}
+        settings = {
+            "filepath": str(where / "best.keras"),
+            "monitor": "val_accuracy",
+            "mode": "max",
+            "save_best_only": True,
+        }
         settings.update(options)
         checkpoint = keras.callbacks.ModelCheckpoint(**settings)
         x_fit, y_fit = x_train, y_train
         if train == "both":
             x_fit, y_fit = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
-        fit_options = {"x_val": {"validation_data": (x_val, y_val)},
-                       "test": {"validation_data": (HELD.x_test, HELD.y_test)},
-                       "train": {"validation_data": (x_train[:48], y_train[:48])},
-                       "split": {"validation_split": 0.25}}[validation]
+        fit_options = {
+            "x_val": {"validation_data": (x_val, y_val)},
+            "test": {"validation_data": (HELD.x_test, HELD.y_test)},
+            "train": {"validation_data": (x_train[:48], y_train[:48])},
+            "split": {"validation_split": 0.25},
+        }[validation]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns about val_acc, which is the point there
-            history = tiny_model(initializer).fit(x_fit, y_fit, epochs=epochs, batch_size=32,
-                                                  callbacks=[checkpoint], verbose=0, **fit_options)
+            history = tiny_model(initializer).fit(
+                x_fit, y_fit, epochs=epochs, batch_size=32, callbacks=[checkpoint], verbose=0, **fit_options
+            )
         if remove_file:
             Path(checkpoint.filepath).unlink(missing_ok=True)
         return checkpoint, history
@@ -138,6 +160,7 @@ def test_a_function_that_fails_is_not_yet():
 
 def overwritten_file():
     """The run's best file, replaced afterwards by an untrained model."""
+
     def train_with_checkpoint(*data):
         checkpoint, history = trainer(epochs=2)(*data)
         keras.utils.set_random_seed(5)
@@ -184,9 +207,17 @@ def weights_only(compiled):
     model = trained_model()
     path = folder() / "model.weights.h5"
     model.save_weights(path)
-    copy = tiny_model() if compiled else keras.Sequential([keras.Input(shape=(FEATURES,)),
-                                                           keras.layers.Dense(8, activation="relu"),
-                                                           keras.layers.Dense(3, activation="softmax")])
+    copy = (
+        tiny_model()
+        if compiled
+        else keras.Sequential(
+            [
+                keras.Input(shape=(FEATURES,)),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(3, activation="softmax"),
+            ]
+        )
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Keras warns that it skips the optimizer's variables
         copy.load_weights(path)
@@ -238,47 +269,131 @@ def test_round_trip_below_the_target_fails_strictly(monkeypatch):
 
 WRONG = [
     # 05.1
-    wrong("05.1", "test-data", "fit validated on the test rows, so the checkpoint picks its epoch on them",
-          "validated on 60 test images", lambda: trainer(validation="test")),
-    wrong("05.1", "wrong-way", "fit validated on training rows", "also training images",
-          lambda: trainer(validation="train")),
-    wrong("05.1", "wrong-way", "validation_split on x_train instead of x_val", "did not validate on x_val",
-          lambda: trainer(validation="split")),
-    wrong("05.1", "wrong-way", "trained on x_train and x_val together", "also training images",
-          lambda: trainer(train="both")),
-    wrong("05.1", "nan", "a diverged run: NaN weights in the file", "diverged",
-          lambda: trainer(initializer=keras.initializers.Constant(float("nan")))),
-    wrong("05.1", "form", "monitor='val_acc', the old key", "a key that fit never logs",
-          lambda: trainer(monitor="val_acc")),
-    wrong("05.1", "form", "monitor='val_loss'", "the exercise asks for the epoch with the best accuracy",
-          lambda: trainer(monitor="val_loss", mode="min")),
+    wrong(
+        "05.1",
+        "test-data",
+        "fit validated on the test rows, so the checkpoint picks its epoch on them",
+        "validated on 60 test images",
+        lambda: trainer(validation="test"),
+    ),
+    wrong(
+        "05.1",
+        "wrong-way",
+        "fit validated on training rows",
+        "also training images",
+        lambda: trainer(validation="train"),
+    ),
+    wrong(
+        "05.1",
+        "wrong-way",
+        "validation_split on x_train instead of x_val",
+        "did not validate on x_val",
+        lambda: trainer(validation="split"),
+    ),
+    wrong(
+        "05.1",
+        "wrong-way",
+        "trained on x_train and x_val together",
+        "also training images",
+        lambda: trainer(train="both"),
+    ),
+    wrong(
+        "05.1",
+        "nan",
+        "a diverged run: NaN weights in the file",
+        "diverged",
+        lambda: trainer(initializer=keras.initializers.Constant(float("nan"))),
+    ),
+    wrong(
+        "05.1",
+        "form",
+        "monitor='val_acc', the old key",
+        "a key that fit never logs",
+        lambda: trainer(monitor="val_acc"),
+    ),
+    wrong(
+        "05.1",
+        "form",
+        "monitor='val_loss'",
+        "the exercise asks for the epoch with the best accuracy",
+        lambda: trainer(monitor="val_loss", mode="min"),
+    ),
     wrong("05.1", "form", "mode='min' for an accuracy", "mode='min'", lambda: trainer(mode="min")),
     wrong("05.1", "form", "save_best_only=False", "writes at every epoch", lambda: trainer(save_best_only=False)),
-    wrong("05.1", "form", "a file name with {epoch}", "placeholder",
-          lambda: trainer(filepath=str(folder() / "epoch_{epoch:02d}.keras"))),
-    wrong("05.1", "form", "the file in the system's temporary folder", "temporary folder",
-          lambda: trainer(filepath=tempfile.mktemp(suffix=".keras"), remove_file=True)),
-    wrong("05.1", "wrong-way", "the file replaced by an untrained model after the run", "not the best epoch's",
-          overwritten_file),
+    wrong(
+        "05.1",
+        "form",
+        "a file name with {epoch}",
+        "placeholder",
+        lambda: trainer(filepath=str(folder() / "epoch_{epoch:02d}.keras")),
+    ),
+    wrong(
+        "05.1",
+        "form",
+        "the file in the system's temporary folder",
+        "temporary folder",
+        lambda: trainer(filepath=tempfile.mktemp(suffix=".keras"), remove_file=True),
+    ),
+    wrong(
+        "05.1",
+        "wrong-way",
+        "the file replaced by an untrained model after the run",
+        "not the best epoch's",
+        overwritten_file,
+    ),
     wrong("05.1", "wrong-way", "the history of another fit", "the history is not the one", history_of_another_run),
     # 05.2
-    wrong("05.2", "wrong-way", "reloaded_model is best_model itself", "the very same Python object",
-          lambda: (lambda m: (m, m))(trained_model())),
-    wrong("05.2", "wrong-way", "a second model sharing best_model's layers and optimizer", "shares its weights",
-          shared_weights),
-    wrong("05.2", "wrong-way", "weights only, loaded into a model compiled afresh", "step count differs",
-          lambda: weights_only(compiled=True)),
-    wrong("05.2", "form", "weights only, loaded into a model never compiled", "not compiled",
-          lambda: weights_only(compiled=False)),
+    wrong(
+        "05.2",
+        "wrong-way",
+        "reloaded_model is best_model itself",
+        "the very same Python object",
+        lambda: (lambda m: (m, m))(trained_model()),
+    ),
+    wrong(
+        "05.2",
+        "wrong-way",
+        "a second model sharing best_model's layers and optimizer",
+        "shares its weights",
+        shared_weights,
+    ),
+    wrong(
+        "05.2",
+        "wrong-way",
+        "weights only, loaded into a model compiled afresh",
+        "step count differs",
+        lambda: weights_only(compiled=True),
+    ),
+    wrong(
+        "05.2",
+        "form",
+        "weights only, loaded into a model never compiled",
+        "not compiled",
+        lambda: weights_only(compiled=False),
+    ),
     wrong("05.2", "nan", "a diverged model (NaN weights) saved and loaded", "NaN or infinite", nan_round_trip),
-    wrong("05.2", "wrong-way", "an untrained model", "has not been trained",
-          lambda: (tiny_model(), tiny_model())),
-    wrong("05.2", "wrong-way", "a model trained on shuffled labels, saved and loaded", "below this profile's target",
-          lambda: keras_round_trip(trained_model(shuffled_labels=True))),
-    wrong("05.2", "test-data", "a model trained on the test rows, saved and loaded", "it learned the test set",
-          fitted_to_test),
-    wrong("05.2", "form", "a reloaded model that predicts differently", "predicts differently",
-          lambda: (trained_model(), trained_model(seed=9))),
+    wrong("05.2", "wrong-way", "an untrained model", "has not been trained", lambda: (tiny_model(), tiny_model())),
+    wrong(
+        "05.2",
+        "wrong-way",
+        "a model trained on shuffled labels, saved and loaded",
+        "below this profile's target",
+        lambda: keras_round_trip(trained_model(shuffled_labels=True)),
+    ),
+    wrong(
+        "05.2",
+        "test-data",
+        "a model trained on the test rows, saved and loaded",
+        "it learned the test set",
+        fitted_to_test,
+    ),
+    wrong(
+        "05.2",
+        "form",
+        "a reloaded model that predicts differently",
+        "predicts differently",
+        lambda: (trained_model(), trained_model(seed=9)),
+    ),
 ]
 
 

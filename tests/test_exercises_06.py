@@ -3,12 +3,13 @@
 The checks hold their data; here it is replaced by tiny stand-ins: row-block 'digits' that a convnet learns
 in a few steps for 06.1, and digits drawn with pen strokes (nb06._drawn_digits) for 06.2.
 """
+
+import keras
 import numpy as np
 import pytest
+from exercise_helpers import wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
-from exercise_helpers import wrong
 from workshop_utils import config, exercises
 from workshop_utils.augmentation import RandomPixelShift
 from workshop_utils.exercises import nb06
@@ -23,7 +24,7 @@ def images(count=40, seed=0):
     y = np.arange(count) % 10
     x = rng.uniform(0, 0.2, size=(count, 28, 28, 1)).astype("float32")
     for i, label in enumerate(y):
-        x[i, 2 * label + 4:2 * label + 7, 4:24, 0] = 1.0
+        x[i, 2 * label + 4 : 2 * label + 7, 4:24, 0] = 1.0
     return x, y
 
 
@@ -86,16 +87,31 @@ def test_planned_convnet_not_started():
     assert exercises.check("06.1", None).status == "not started"
 
 
-@pytest.mark.parametrize("model, phrase", [
-    (lambda: planned(pools=False), "2 MaxPooling2D layers"),
-    (lambda: planned(head=[layers.GlobalAveragePooling2D()]), "global pooling"),
-    (lambda: keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(8, 3, activation="relu"),
-                               layers.Conv2D(16, 3, activation="relu"), layers.MaxPooling2D(2),
-                               layers.MaxPooling2D(2), layers.Flatten(), layers.Dense(10, activation="softmax")]),
-     "pools right after each convolution"),
-    (lambda: keras.Sequential([keras.Input(shape=(28, 28)), layers.Reshape((28, 28, 1)),
-                               *planned().layers]), "one grey channel"),
-])
+@pytest.mark.parametrize(
+    "model, phrase",
+    [
+        (lambda: planned(pools=False), "2 MaxPooling2D layers"),
+        (lambda: planned(head=[layers.GlobalAveragePooling2D()]), "global pooling"),
+        (
+            lambda: keras.Sequential(
+                [
+                    keras.Input(shape=(28, 28, 1)),
+                    layers.Conv2D(8, 3, activation="relu"),
+                    layers.Conv2D(16, 3, activation="relu"),
+                    layers.MaxPooling2D(2),
+                    layers.MaxPooling2D(2),
+                    layers.Flatten(),
+                    layers.Dense(10, activation="softmax"),
+                ]
+            ),
+            "pools right after each convolution",
+        ),
+        (
+            lambda: keras.Sequential([keras.Input(shape=(28, 28)), layers.Reshape((28, 28, 1)), *planned().layers]),
+            "one grey channel",
+        ),
+    ],
+)
 def test_models_off_the_plan_are_not_yet(model, phrase):
     verdict = exercises.check("06.1", compiled(model()))
     assert verdict.status == "not yet" and phrase in verdict.message
@@ -125,9 +141,18 @@ def test_the_check_scores_on_the_data_it_holds(no_target, monkeypatch):
 
 
 def lean(*augmentation, after=()):
-    return keras.Sequential([keras.Input(shape=(28, 28, 1)), *augmentation, layers.Conv2D(4, 3, activation="relu"),
-                             *after, layers.MaxPooling2D(2), layers.Flatten(), layers.Dropout(0.3),
-                             layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            *augmentation,
+            layers.Conv2D(4, 3, activation="relu"),
+            *after,
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 class Noise(layers.Layer):
@@ -150,14 +175,26 @@ class Broken(layers.Layer):
         return images / (images - images) if training else images
 
 
-@pytest.mark.parametrize("augmentation", [
-    lambda: [keras.Sequential([layers.RandomTranslation(0.1, 0.1, seed=1), layers.RandomRotation(0.05, seed=1),
-                               layers.RandomZoom(0.1, seed=1)], name="augmentation")],
-    lambda: [RandomPixelShift(3, seed=1)],
-    lambda: [layers.RandomRotation(15 / 360, seed=2)],
-    lambda: [layers.RandomZoom(0.2, seed=2), layers.RandomShear(0.2, seed=2)],
-    lambda: [Noise(0.1)],
-], ids=["translation-rotation-zoom", "whole-pixel-shifts", "15-degrees", "zoom-and-shear", "light-noise"])
+@pytest.mark.parametrize(
+    "augmentation",
+    [
+        lambda: [
+            keras.Sequential(
+                [
+                    layers.RandomTranslation(0.1, 0.1, seed=1),
+                    layers.RandomRotation(0.05, seed=1),
+                    layers.RandomZoom(0.1, seed=1),
+                ],
+                name="augmentation",
+            )
+        ],
+        lambda: [RandomPixelShift(3, seed=1)],
+        lambda: [layers.RandomRotation(15 / 360, seed=2)],
+        lambda: [layers.RandomZoom(0.2, seed=2), layers.RandomShear(0.2, seed=2)],
+        lambda: [Noise(0.1)],
+    ],
+    ids=["translation-rotation-zoom", "whole-pixel-shifts", "15-degrees", "zoom-and-shear", "light-noise"],
+)
 def test_label_preserving_augmentation_in_front_passes(augmentation):
     verdict = exercises.check("06.2", lean(*augmentation()), strict=True)
     assert verdict.passed and "in inference the images pass unchanged" in verdict.message
@@ -194,39 +231,116 @@ def test_the_drawn_digits_look_like_digits_and_the_stand_in_does_not():
 
 WRONG = [
     wrong("06.1", "nan", "the training diverged: NaN weights", "NaN", lambda: with_nan_weights(trained())),
-    wrong("06.1", "test-data", "fit validated on the notebook's test images", "fit validated on them",
-          lambda: trained(validation_data=HELD_TEST)),
-    wrong("06.1", "form", "padding='same' keeps the image size", "pads its input",
-          lambda: compiled(planned(conv=("same", "valid")))),
-    wrong("06.1", "form", "16 filters in the first convolution", "convolution 1 has 16 filters",
-          lambda: compiled(planned(filters=(16, 16)))),
-    wrong("06.1", "wrong-way", "a bigger network that reaches the accuracy: an extra Dense layer", "1 Dense layer",
-          lambda: trained(planned(head=[layers.Flatten(), layers.Dense(32, activation="relu")]))),
-    wrong("06.1", "wrong-way", "a bigger network: 32 and 64 filters", "convolution 1 has 32 filters",
-          lambda: trained(planned(filters=(32, 64)))),
-    wrong("06.2", "label-breaking", "RandomFlip mirrors digits", "mirrored",
-          lambda: lean(layers.RandomFlip("horizontal", seed=1))),
-    wrong("06.2", "label-breaking", "RandomRotation(0.5) turns digits by up to 180 degrees", "keep at least",
-          lambda: lean(layers.RandomRotation(0.5, seed=1))),
-    wrong("06.2", "label-breaking", "RandomZoom(0.8) zooms far in and out", "keep at least",
-          lambda: lean(layers.RandomZoom(0.8, seed=1))),
-    wrong("06.2", "label-breaking", "RandomContrast down to nothing", "keep at least",
-          lambda: lean(layers.RandomContrast((1.0, 1.0), seed=1))),
+    wrong(
+        "06.1",
+        "test-data",
+        "fit validated on the notebook's test images",
+        "fit validated on them",
+        lambda: trained(validation_data=HELD_TEST),
+    ),
+    wrong(
+        "06.1",
+        "form",
+        "padding='same' keeps the image size",
+        "pads its input",
+        lambda: compiled(planned(conv=("same", "valid"))),
+    ),
+    wrong(
+        "06.1",
+        "form",
+        "16 filters in the first convolution",
+        "convolution 1 has 16 filters",
+        lambda: compiled(planned(filters=(16, 16))),
+    ),
+    wrong(
+        "06.1",
+        "wrong-way",
+        "a bigger network that reaches the accuracy: an extra Dense layer",
+        "1 Dense layer",
+        lambda: trained(planned(head=[layers.Flatten(), layers.Dense(32, activation="relu")])),
+    ),
+    wrong(
+        "06.1",
+        "wrong-way",
+        "a bigger network: 32 and 64 filters",
+        "convolution 1 has 32 filters",
+        lambda: trained(planned(filters=(32, 64))),
+    ),
+    wrong(
+        "06.2",
+        "label-breaking",
+        "RandomFlip mirrors digits",
+        "mirrored",
+        lambda: lean(layers.RandomFlip("horizontal", seed=1)),
+    ),
+    wrong(
+        "06.2",
+        "label-breaking",
+        "RandomRotation(0.5) turns digits by up to 180 degrees",
+        "keep at least",
+        lambda: lean(layers.RandomRotation(0.5, seed=1)),
+    ),
+    wrong(
+        "06.2",
+        "label-breaking",
+        "RandomZoom(0.8) zooms far in and out",
+        "keep at least",
+        lambda: lean(layers.RandomZoom(0.8, seed=1)),
+    ),
+    wrong(
+        "06.2",
+        "label-breaking",
+        "RandomContrast down to nothing",
+        "keep at least",
+        lambda: lean(layers.RandomContrast((1.0, 1.0), seed=1)),
+    ),
     wrong("06.2", "label-breaking", "a custom layer of heavy noise", "wipe it out", lambda: lean(Noise(0.5))),
-    wrong("06.2", "label-breaking", "RandomBrightness on pixels of 0 to 1 with its value_range of 0 to 255",
-          "value_range=(0, 1)", lambda: lean(layers.RandomBrightness(0.2, seed=1))),
-    wrong("06.2", "wrong-way", "augmentation after the convolution", "comes after a convolution",
-          lambda: lean(after=[layers.RandomTranslation(0.1, 0.1)])),
-    wrong("06.2", "wrong-way", "a no-op: factors of 0", "(almost) unchanged",
-          lambda: lean(layers.RandomTranslation(0.0, 0.0))),
+    wrong(
+        "06.2",
+        "label-breaking",
+        "RandomBrightness on pixels of 0 to 1 with its value_range of 0 to 255",
+        "value_range=(0, 1)",
+        lambda: lean(layers.RandomBrightness(0.2, seed=1)),
+    ),
+    wrong(
+        "06.2",
+        "wrong-way",
+        "augmentation after the convolution",
+        "comes after a convolution",
+        lambda: lean(after=[layers.RandomTranslation(0.1, 0.1)]),
+    ),
+    wrong(
+        "06.2",
+        "wrong-way",
+        "a no-op: factors of 0",
+        "(almost) unchanged",
+        lambda: lean(layers.RandomTranslation(0.0, 0.0)),
+    ),
     wrong("06.2", "wrong-way", "no augmentation at all", "nothing in front of its first convolution", lambda: lean()),
     wrong("06.2", "nan", "an augmentation that divides by zero", "NaN or infinite", lambda: lean(Broken())),
     wrong("06.2", "nan", "a network with NaN weights", "NaN", lambda: with_nan_weights(lean(RandomPixelShift(2)))),
-    wrong("06.2", "form", "a Rescaling layer that scales the images again in inference", "in inference",
-          lambda: lean(layers.Rescaling(1 / 255), RandomPixelShift(2))),
-    wrong("06.2", "form", "RandomCrop: smaller images in training, the whole image in inference", "stops with",
-          lambda: keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.RandomCrop(24, 24, seed=1),
-                                    layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(10, activation="softmax")])),
+    wrong(
+        "06.2",
+        "form",
+        "a Rescaling layer that scales the images again in inference",
+        "in inference",
+        lambda: lean(layers.Rescaling(1 / 255), RandomPixelShift(2)),
+    ),
+    wrong(
+        "06.2",
+        "form",
+        "RandomCrop: smaller images in training, the whole image in inference",
+        "stops with",
+        lambda: keras.Sequential(
+            [
+                keras.Input(shape=(28, 28, 1)),
+                layers.RandomCrop(24, 24, seed=1),
+                layers.Conv2D(4, 3),
+                layers.Flatten(),
+                layers.Dense(10, activation="softmax"),
+            ]
+        ),
+    ),
 ]
 
 

@@ -3,14 +3,15 @@
 The 08.2 check holds the notebook's data; here it is replaced by tiny raw 'digits' (a row block per class,
 seen in both halves) that a dense reader learns in a few steps.
 """
+
 import re
 
+import keras
 import numpy as np
 import pytest
+from exercise_helpers import wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-import keras
-from exercise_helpers import wrong
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb08
 from workshop_utils.exercises._core import ExerciseNotPassed
@@ -77,11 +78,14 @@ def test_the_verdict_never_says_too_high_or_too_low():
     assert not re.search(r"\b(too|high|higher|low|lower|more|fewer|less)\b|35,813", message)
 
 
-@pytest.mark.parametrize("model, phrase", [
-    (lambda: cnn(flatten=None), "no Flatten layer"),
-    (lambda: cnn(flatten="after_dense"), "between pool_2 and dense_10"),
-    (lambda: cnn(conv_2=8), "parameter count differs"),
-])
+@pytest.mark.parametrize(
+    "model, phrase",
+    [
+        (lambda: cnn(flatten=None), "no Flatten layer"),
+        (lambda: cnn(flatten="after_dense"), "between pool_2 and dense_10"),
+        (lambda: cnn(conv_2=8), "parameter count differs"),
+    ],
+)
 def test_wrong_flattened_networks_are_not_yet(model, phrase):
     verdict = exercises.check("08.1", model(), flat_cnn_parameters)
     assert verdict.status == "not yet" and phrase in verdict.message
@@ -107,8 +111,12 @@ def reader(shared=True, names=("left", "right"), shape=(28, 14), outputs_as="dic
 
 
 def compiled(model, digit="sparse_categorical_crossentropy", even="binary_crossentropy"):
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss={"digit": digit, "even": even},
-                  metrics={"digit": ["accuracy"], "even": ["accuracy"]}, run_eagerly=True)  # no tracing: faster here
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss={"digit": digit, "even": even},
+        metrics={"digit": ["accuracy"], "even": ["accuracy"]},
+        run_eagerly=True,
+    )  # no tracing: faster here
     return model
 
 
@@ -118,7 +126,7 @@ def digits(count=60, seed=0):
     y = np.arange(count) % 10
     x = rng.integers(0, 40, size=(count, 28, 28)).astype("uint8")
     for i, label in enumerate(y):
-        x[i, 2 * label + 4:2 * label + 7, 2:26] = 255
+        x[i, 2 * label + 4 : 2 * label + 7, 2:26] = 255
     return x, y
 
 
@@ -153,14 +161,22 @@ def targets(y):
 
 def trainer(build=lambda: compiled(reader()), fit_on=None, validate_on=None, epochs=15, then=None):
     """A learner's train_left_right_reader: build, fit (on the data given, or on fit_on / validate_on), return."""
+
     def train_left_right_reader(x_train, y_train, x_val, y_val):
         keras.utils.set_random_seed(0)
         model = build()
         x_fit, y_fit = fit_on or (x_train, y_train)
         x_check, y_check = validate_on or (x_val, y_val)
-        model.fit(feed(model, x_fit), targets(y_fit), validation_data=(feed(model, x_check), targets(y_check)),
-                  epochs=epochs, batch_size=20, verbose=0)
+        model.fit(
+            feed(model, x_fit),
+            targets(y_fit),
+            validation_data=(feed(model, x_check), targets(y_check)),
+            epochs=epochs,
+            batch_size=20,
+            verbose=0,
+        )
         return then(model) if then else model
+
     return train_left_right_reader
 
 
@@ -174,11 +190,13 @@ def test_outputs_as_a_list_a_validation_split_and_a_returned_history_pass_too(lo
     def train_left_right_reader(x_train, y_train, x_val, y_val):
         keras.utils.set_random_seed(0)
         model = reader(outputs_as="list")
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy",
-                                                                    "binary_crossentropy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01), loss=["sparse_categorical_crossentropy", "binary_crossentropy"]
+        )
         x, y = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
-        history = model.fit(halves(x), [y, (y % 2 == 0).astype("float32")], validation_split=0.2, epochs=15,
-                            batch_size=20, verbose=0)
+        history = model.fit(
+            halves(x), [y, (y % 2 == 0).astype("float32")], validation_split=0.2, epochs=15, batch_size=20, verbose=0
+        )
         return model, history
 
     assert exercises.check("08.2", train_left_right_reader).passed
@@ -188,11 +206,14 @@ def test_reader_not_started():
     assert exercises.check("08.2", None).status == "not started"
 
 
-@pytest.mark.parametrize("build, phrase", [
-    (lambda: compiled(reader(names=("top", "bottom"))), "named 'left' and 'right'"),
-    (lambda: compiled(reader(hidden=32)), "parameter count differs from the plan"),
-    (lambda: compiled(reader(), digit="categorical_crossentropy"), "the digit output's loss"),
-])
+@pytest.mark.parametrize(
+    "build, phrase",
+    [
+        (lambda: compiled(reader(names=("top", "bottom"))), "named 'left' and 'right'"),
+        (lambda: compiled(reader(hidden=32)), "parameter count differs from the plan"),
+        (lambda: compiled(reader(), digit="categorical_crossentropy"), "the digit output's loss"),
+    ],
+)
 def test_wrong_readers_are_not_yet(build, phrase):
     verdict = exercises.check("08.2", trainer(build, epochs=1))
     assert verdict.status == "not yet" and phrase in verdict.message
@@ -218,35 +239,98 @@ def one_loss():
 
 
 WRONG = [
-    wrong("08.1", "copied", "the count copied from the printed table, whatever the sizes",
-          "the same count for networks of different sizes", lambda: (cnn(), lambda *sizes: 35813)),
-    wrong("08.1", "nan", "a count that is not a number", "not a count",
-          lambda: (cnn(), lambda *sizes: float("nan"))),
-    wrong("08.1", "wrong-way", "the function builds the network and reads its count",
-          "builds Keras layers", lambda: (cnn(), lambda *sizes: nb08.flat_cnn(*sizes).count_params())),
-    wrong("08.1", "form", "the biases forgotten", "leave out the biases",
-          lambda: (cnn(), lambda n, f1, f2, u: 16 * f1 + 16 * f1 * f2 + side(n) ** 2 * f2 * u + u)),
-    wrong("08.1", "form", "the wrong spatial size: no trimming by the convolutions", "wrong size",
-          lambda: (cnn(), lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + (n // 4) ** 2 * f2 * u + 2 * u + 1)),
-    wrong("08.1", "form", "the size not rounded down after pooling", "not a whole number",
-          lambda: (cnn(), lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + ((n - 3) / 4 - 1.5) ** 2 * f2 * u
-                   + 2 * u + 1)),
-    wrong("08.1", "form", "global pooling instead of Flatten", "global pooling",
-          lambda: (cnn(pooling=layers.GlobalAveragePooling2D()), flat_cnn_parameters)),
+    wrong(
+        "08.1",
+        "copied",
+        "the count copied from the printed table, whatever the sizes",
+        "the same count for networks of different sizes",
+        lambda: (cnn(), lambda *sizes: 35813),
+    ),
+    wrong("08.1", "nan", "a count that is not a number", "not a count", lambda: (cnn(), lambda *sizes: float("nan"))),
+    wrong(
+        "08.1",
+        "wrong-way",
+        "the function builds the network and reads its count",
+        "builds Keras layers",
+        lambda: (cnn(), lambda *sizes: nb08.flat_cnn(*sizes).count_params()),
+    ),
+    wrong(
+        "08.1",
+        "form",
+        "the biases forgotten",
+        "leave out the biases",
+        lambda: (cnn(), lambda n, f1, f2, u: 16 * f1 + 16 * f1 * f2 + side(n) ** 2 * f2 * u + u),
+    ),
+    wrong(
+        "08.1",
+        "form",
+        "the wrong spatial size: no trimming by the convolutions",
+        "wrong size",
+        lambda: (cnn(), lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + (n // 4) ** 2 * f2 * u + 2 * u + 1),
+    ),
+    wrong(
+        "08.1",
+        "form",
+        "the size not rounded down after pooling",
+        "not a whole number",
+        lambda: (
+            cnn(),
+            lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + ((n - 3) / 4 - 1.5) ** 2 * f2 * u + 2 * u + 1,
+        ),
+    ),
+    wrong(
+        "08.1",
+        "form",
+        "global pooling instead of Flatten",
+        "global pooling",
+        lambda: (cnn(pooling=layers.GlobalAveragePooling2D()), flat_cnn_parameters),
+    ),
     wrong("08.2", "nan", "a diverged run: NaN weights", "NaN", lambda: trainer(then=with_nan_weights, epochs=1)),
-    wrong("08.2", "test-data", "validated on the test images", "validated on 30 test images",
-          lambda: trainer(validate_on=(X_TEST, Y_TEST), epochs=1)),
-    wrong("08.2", "test-data", "trained on the test images", "trained on 30 test images",
-          lambda: trainer(fit_on=(X_TEST, Y_TEST), epochs=1)),
-    wrong("08.2", "test-data", "the notebook's own images instead of the function's arguments",
-          "not among those the check handed it", lambda: trainer(fit_on=digits(60, seed=9), epochs=1)),
-    wrong("08.2", "wrong-way", "two separate encoders reach the accuracy without sharing", "called on both halves",
-          lambda: trainer(lambda: compiled(reader(shared=False)), epochs=1)),
-    wrong("08.2", "wrong-way", "returns a model it did not train", "did not train",
-          lambda: trainer(then=lambda model: compiled(reader()), epochs=1)),
-    wrong("08.2", "form", "one loss for both outputs", "one loss for both outputs", lambda: trainer(one_loss, epochs=1)),
-    wrong("08.2", "form", "mean squared error for the yes/no output", "the even output's loss",
-          lambda: trainer(lambda: compiled(reader(), even="mse"), epochs=1)),
+    wrong(
+        "08.2",
+        "test-data",
+        "validated on the test images",
+        "validated on 30 test images",
+        lambda: trainer(validate_on=(X_TEST, Y_TEST), epochs=1),
+    ),
+    wrong(
+        "08.2",
+        "test-data",
+        "trained on the test images",
+        "trained on 30 test images",
+        lambda: trainer(fit_on=(X_TEST, Y_TEST), epochs=1),
+    ),
+    wrong(
+        "08.2",
+        "test-data",
+        "the notebook's own images instead of the function's arguments",
+        "not among those the check handed it",
+        lambda: trainer(fit_on=digits(60, seed=9), epochs=1),
+    ),
+    wrong(
+        "08.2",
+        "wrong-way",
+        "two separate encoders reach the accuracy without sharing",
+        "called on both halves",
+        lambda: trainer(lambda: compiled(reader(shared=False)), epochs=1),
+    ),
+    wrong(
+        "08.2",
+        "wrong-way",
+        "returns a model it did not train",
+        "did not train",
+        lambda: trainer(then=lambda model: compiled(reader()), epochs=1),
+    ),
+    wrong(
+        "08.2", "form", "one loss for both outputs", "one loss for both outputs", lambda: trainer(one_loss, epochs=1)
+    ),
+    wrong(
+        "08.2",
+        "form",
+        "mean squared error for the yes/no output",
+        "the even output's loss",
+        lambda: trainer(lambda: compiled(reader(), even="mse"), epochs=1),
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """Exercises of notebook 09 (TensorFlow only): a single-word vectorizer adapted on the training text, and a
 model that reads raw strings. The checks hold the reviews themselves; here they hold a few synthetic ones."""
+
 import functools
 
 import keras
@@ -25,8 +26,10 @@ def reviews(count, seed, extra=()):
     """Synthetic reviews: a few filler words and sentiment words; label 1 for the positive ones."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 2, size=count)
-    texts = [" ".join(rng.choice(FILLER, 5).tolist() + rng.choice(GOOD if label else BAD, 2).tolist()
-                      + list(extra)) for label in labels]
+    texts = [
+        " ".join(rng.choice(FILLER, 5).tolist() + rng.choice(GOOD if label else BAD, 2).tolist() + list(extra))
+        for label in labels
+    ]
     return np.array(texts, dtype=object).astype(bytes), labels.astype("int64")
 
 
@@ -50,8 +53,9 @@ def texts_of(*parts):
 
 
 def vectorizer(adapt_on=(TRAIN,), **settings):
-    layer = keras.layers.TextVectorization(**{"max_tokens": MAX_TOKENS, "output_mode": "multi_hot",
-                                              "pad_to_max_tokens": True, **settings})
+    layer = keras.layers.TextVectorization(
+        **{"max_tokens": MAX_TOKENS, "output_mode": "multi_hot", "pad_to_max_tokens": True, **settings}
+    )
     if adapt_on:
         layer.adapt(texts_of(*adapt_on))
     return layer
@@ -59,8 +63,13 @@ def vectorizer(adapt_on=(TRAIN,), **settings):
 
 def trained_mlp(layer, loss="sparse_categorical_crossentropy", epochs=20, validate_on=None):
     width = int(layer(tf.constant(["film"])).shape[-1])
-    model = keras.Sequential([keras.Input(shape=(width,)), keras.layers.Dense(8, activation="relu"),
-                              keras.layers.Dense(2, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(width,)),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(2, activation="softmax"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss, metrics=["accuracy"])
     if loss == "sparse_categorical_crossentropy" and epochs:
         rows = dataset(TRAIN).map(lambda text, label: (layer(text), label))
@@ -102,16 +111,22 @@ def test_09_1_not_started_and_strict():
 
 
 # ---------------------------------------------------------------- 09.2
-def text_model(layer, units=1, activation="sigmoid", loss="binary_crossentropy", train=True, bias=0.0,
-               validate_on=None):
+def text_model(
+    layer, units=1, activation="sigmoid", loss="binary_crossentropy", train=True, bias=0.0, validate_on=None
+):
     review = keras.Input(shape=(), dtype="string")
     hidden = keras.layers.Dense(8, activation="relu")(layer(review))
     output = keras.layers.Dense(units, activation=activation, bias_initializer=keras.initializers.Constant(bias))
     model = keras.Model(review, output(hidden))
     model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=loss, metrics=["accuracy"])
     if train:
-        model.fit(dataset(TRAIN), validation_data=None if validate_on is None else dataset(validate_on),
-                  epochs=20, shuffle=False, verbose=0)
+        model.fit(
+            dataset(TRAIN),
+            validation_data=None if validate_on is None else dataset(validate_on),
+            epochs=20,
+            shuffle=False,
+            verbose=0,
+        )
     return model
 
 
@@ -145,38 +160,107 @@ def unregistered_standardize():
 
 
 WRONG = [
-    wrong("09.1", "test-data", "a vocabulary adapted on the training and the test reviews",
-          "adapt it on the training text only", lambda: (vectorizer(adapt_on=(TRAIN, TEST)), words()[1])),
-    wrong("09.1", "test-data", "a vocabulary adapted on the test reviews only",
-          "adapt it on the training text only", lambda: (vectorizer(adapt_on=(TEST,)), words()[1])),
-    wrong("09.1", "test-data", "an MLP that validated (and stopped) on the test reviews",
-          "validated on text_test_ds", lambda: (words()[0], trained_mlp(words()[0], epochs=3, validate_on=TEST))),
-    wrong("09.1", "nan", "an MLP whose weights are NaN (a diverged run)",
-          "NaN or infinite", lambda: (words()[0], with_nan_weights(trained_mlp(words()[0], epochs=0)))),
-    wrong("09.1", "form", "word pairs kept (ngrams=2)",
-          "counts groups of words", lambda: (vectorizer(ngrams=2), words()[1])),
-    wrong("09.1", "form", "counts instead of zeros and ones",
-          "output_mode='count'", lambda: (vectorizer(output_mode="count"), words()[1])),
-    wrong("09.1", "form", "a vocabulary never adapted",
-          "no vocabulary yet", lambda: (vectorizer(adapt_on=()), words()[1])),
-    wrong("09.1", "form", "fewer columns than cfg.max_tokens",
-          "fewer numbers than cfg.max_tokens", lambda: (vectorizer(max_tokens=MAX_TOKENS // 2), words()[1])),
-    wrong("09.1", "form", "a loss for one-hot labels with integer labels",
-          "your labels are integers",
-          lambda: (words()[0], trained_mlp(words()[0], loss="categorical_crossentropy"))),
-    wrong("09.2", "form", "two softmax outputs instead of one probability",
-          "shape (2, 2)", lambda: text_model(words()[0], units=2, activation="softmax",
-                                             loss="sparse_categorical_crossentropy")),
-    wrong("09.2", "nan", "a model whose weights are NaN (a diverged run)",
-          "NaN or infinite", lambda: with_nan_weights(text_model(words()[0], train=False))),
-    wrong("09.2", "form", "an unregistered standardize function, which breaks saving",
-          "register_keras_serializable", lambda: text_model(vectorizer(standardize=unregistered_standardize()))),
-    wrong("09.2", "form", "a lambda as standardize, which breaks saving",
-          "register_keras_serializable", lambda: text_model(vectorizer(standardize=lambda t: tf.strings.lower(t)))),
-    wrong("09.2", "test-data", "a vectorizer adapted on the test reviews",
-          "adapt it on the training text only", lambda: text_model(vectorizer(adapt_on=(TEST,)))),
-    wrong("09.2", "test-data", "a model that validated on the test reviews",
-          "validated on text_test_ds", lambda: text_model(words()[0], validate_on=TEST)),
+    wrong(
+        "09.1",
+        "test-data",
+        "a vocabulary adapted on the training and the test reviews",
+        "adapt it on the training text only",
+        lambda: (vectorizer(adapt_on=(TRAIN, TEST)), words()[1]),
+    ),
+    wrong(
+        "09.1",
+        "test-data",
+        "a vocabulary adapted on the test reviews only",
+        "adapt it on the training text only",
+        lambda: (vectorizer(adapt_on=(TEST,)), words()[1]),
+    ),
+    wrong(
+        "09.1",
+        "test-data",
+        "an MLP that validated (and stopped) on the test reviews",
+        "validated on text_test_ds",
+        lambda: (words()[0], trained_mlp(words()[0], epochs=3, validate_on=TEST)),
+    ),
+    wrong(
+        "09.1",
+        "nan",
+        "an MLP whose weights are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: (words()[0], with_nan_weights(trained_mlp(words()[0], epochs=0))),
+    ),
+    wrong(
+        "09.1",
+        "form",
+        "word pairs kept (ngrams=2)",
+        "counts groups of words",
+        lambda: (vectorizer(ngrams=2), words()[1]),
+    ),
+    wrong(
+        "09.1",
+        "form",
+        "counts instead of zeros and ones",
+        "output_mode='count'",
+        lambda: (vectorizer(output_mode="count"), words()[1]),
+    ),
+    wrong(
+        "09.1", "form", "a vocabulary never adapted", "no vocabulary yet", lambda: (vectorizer(adapt_on=()), words()[1])
+    ),
+    wrong(
+        "09.1",
+        "form",
+        "fewer columns than cfg.max_tokens",
+        "fewer numbers than cfg.max_tokens",
+        lambda: (vectorizer(max_tokens=MAX_TOKENS // 2), words()[1]),
+    ),
+    wrong(
+        "09.1",
+        "form",
+        "a loss for one-hot labels with integer labels",
+        "your labels are integers",
+        lambda: (words()[0], trained_mlp(words()[0], loss="categorical_crossentropy")),
+    ),
+    wrong(
+        "09.2",
+        "form",
+        "two softmax outputs instead of one probability",
+        "shape (2, 2)",
+        lambda: text_model(words()[0], units=2, activation="softmax", loss="sparse_categorical_crossentropy"),
+    ),
+    wrong(
+        "09.2",
+        "nan",
+        "a model whose weights are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: with_nan_weights(text_model(words()[0], train=False)),
+    ),
+    wrong(
+        "09.2",
+        "form",
+        "an unregistered standardize function, which breaks saving",
+        "register_keras_serializable",
+        lambda: text_model(vectorizer(standardize=unregistered_standardize())),
+    ),
+    wrong(
+        "09.2",
+        "form",
+        "a lambda as standardize, which breaks saving",
+        "register_keras_serializable",
+        lambda: text_model(vectorizer(standardize=lambda t: tf.strings.lower(t))),
+    ),
+    wrong(
+        "09.2",
+        "test-data",
+        "a vectorizer adapted on the test reviews",
+        "adapt it on the training text only",
+        lambda: text_model(vectorizer(adapt_on=(TEST,))),
+    ),
+    wrong(
+        "09.2",
+        "test-data",
+        "a model that validated on the test reviews",
+        "validated on text_test_ds",
+        lambda: text_model(words()[0], validate_on=TEST),
+    ),
 ]
 
 

@@ -1,4 +1,5 @@
 """Exercises of notebook 10: a train_step that clips gradients and matches fit, and a learning-rate recorder."""
+
 import functools
 
 import keras
@@ -58,8 +59,13 @@ def step_classes():
         def metrics(self):
             return [self.own_loss] + super().metrics
 
-    return {"none": CustomStepModel, "global": Clipped, "each": ClippedEach, "half": ClippedHalf,
-            "own_loss_tracker": OwnLossTracker}
+    return {
+        "none": CustomStepModel,
+        "global": Clipped,
+        "each": ClippedEach,
+        "half": ClippedHalf,
+        "own_loss_tracker": OwnLossTracker,
+    }
 
 
 def build(model_class):
@@ -70,14 +76,22 @@ def build(model_class):
 
 def train(model, **optimizer_args):
     """Compile as the notebook's compile_mlp does and train as its seeded_fit does (weighted validation)."""
-    model.compile(optimizer=keras.optimizers.Adam(**{"learning_rate": 1e-2, **optimizer_args}),
-                  loss="sparse_categorical_crossentropy",
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
-                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="weighted_acc")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(**{"learning_rate": 1e-2, **optimizer_args}),
+        loss="sparse_categorical_crossentropy",
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="weighted_acc")],
+    )
     keras.utils.set_random_seed(1)
-    return model.fit(X, Y, sample_weight=nb10.sample_weights(Y),
-                     validation_data=(X[:32], Y[:32], nb10.sample_weights(Y[:32])),
-                     batch_size=32, epochs=2, verbose=0)
+    return model.fit(
+        X,
+        Y,
+        sample_weight=nb10.sample_weights(Y),
+        validation_data=(X[:32], Y[:32], nb10.sample_weights(Y[:32])),
+        batch_size=32,
+        epochs=2,
+        verbose=0,
+    )
 
 
 @functools.cache
@@ -153,11 +167,13 @@ class PerBatch(AtBegin):
 
 
 def recorded(recorder, schedule=True, epochs=3):
-    learning_rate = keras.optimizers.schedules.ExponentialDecay(
-        0.01, decay_steps=3, decay_rate=0.7, staircase=True) if schedule else 0.01
+    learning_rate = (
+        keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=3, decay_rate=0.7, staircase=True)
+        if schedule
+        else 0.01
+    )
     model = keras.Sequential([keras.Input(shape=(20,)), keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="sparse_categorical_crossentropy")
     history = model.fit(X, Y, batch_size=32, epochs=epochs, callbacks=[recorder], verbose=0)  # 3 steps per epoch
     return recorder, history
 
@@ -222,9 +238,12 @@ def made_up_history():
     """An untrained clipping model, handed fit's figures as its own."""
     fit_history = all_runs()[0]
     model = build(step_classes()["global"])
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
-                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
-                  weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="weighted_acc")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss="sparse_categorical_crossentropy",
+        metrics=[keras.metrics.SparseCategoricalAccuracy(name="acc")],
+        weighted_metrics=[keras.metrics.SparseCategoricalAccuracy(name="weighted_acc")],
+    )
     return model, history_for(model, **fit_history.history), fit_history
 
 
@@ -248,30 +267,76 @@ def builtin_step():
 
 
 WRONG = [
-    wrong("10.1", "wrong-way", "a step that does not clip at all", "does not clip the global norm",
-          lambda: step_answer("none")),
-    wrong("10.1", "form", "each gradient clipped on its own", "clips each weight's gradient on its own",
-          lambda: step_answer("each")),
+    wrong(
+        "10.1",
+        "wrong-way",
+        "a step that does not clip at all",
+        "does not clip the global norm",
+        lambda: step_answer("none"),
+    ),
+    wrong(
+        "10.1",
+        "form",
+        "each gradient clipped on its own",
+        "clips each weight's gradient on its own",
+        lambda: step_answer("each"),
+    ),
     wrong("10.1", "form", "clipped to a global norm of 0.5", "global norm of about 0.5", lambda: step_answer("half")),
-    wrong("10.1", "form", "a loss tracker of its own beside the compiled one", "two metrics named 'loss'",
-          lambda: step_answer("own_loss_tracker")),
-    wrong("10.1", "form", "the optimizer clips instead of the step", "optimizer clips the gradients itself",
-          optimizer_clips),
+    wrong(
+        "10.1",
+        "form",
+        "a loss tracker of its own beside the compiled one",
+        "two metrics named 'loss'",
+        lambda: step_answer("own_loss_tracker"),
+    ),
+    wrong(
+        "10.1",
+        "form",
+        "the optimizer clips instead of the step",
+        "optimizer clips the gradients itself",
+        optimizer_clips,
+    ),
     wrong("10.1", "wrong-way", "the built-in step passed as yours", "built-in train_step", builtin_step),
     wrong("10.1", "nan", "a history with a NaN loss (a diverged run)", "NaN or infinite", with_nan_history),
-    wrong("10.1", "copied", "fit's history passed as your step's", "is not the history of clipped_model",
-          lambda: (all_runs()[1]["global"][0], all_runs()[0], all_runs()[0])),
-    wrong("10.1", "copied", "fit's figures handed to an untrained model as its history",
-          "does not come from clipped_model's run", made_up_history),
-    wrong("10.2", "wrong-way", "rates read at the end of each epoch", "the one of the following epoch",
-          lambda: recorded(AtEnd())),
-    wrong("10.2", "form", "one rate per batch", "holds 12 learning rates for a run of 3 epochs",
-          lambda: recorded(PerBatch())),
-    wrong("10.2", "form", "a constant learning rate", "learning rate is a constant",
-          lambda: recorded(AtBegin(), schedule=False)),
+    wrong(
+        "10.1",
+        "copied",
+        "fit's history passed as your step's",
+        "is not the history of clipped_model",
+        lambda: (all_runs()[1]["global"][0], all_runs()[0], all_runs()[0]),
+    ),
+    wrong(
+        "10.1",
+        "copied",
+        "fit's figures handed to an untrained model as its history",
+        "does not come from clipped_model's run",
+        made_up_history,
+    ),
+    wrong(
+        "10.2",
+        "wrong-way",
+        "rates read at the end of each epoch",
+        "the one of the following epoch",
+        lambda: recorded(AtEnd()),
+    ),
+    wrong(
+        "10.2",
+        "form",
+        "one rate per batch",
+        "holds 12 learning rates for a run of 3 epochs",
+        lambda: recorded(PerBatch()),
+    ),
+    wrong(
+        "10.2",
+        "form",
+        "a constant learning rate",
+        "learning rate is a constant",
+        lambda: recorded(AtBegin(), schedule=False),
+    ),
     wrong("10.2", "nan", "a NaN among the rates", "NaN or infinite", with_a_nan_rate),
-    wrong("10.2", "copied", "rates typed in from the printed output", "a schedule of its own",
-          lambda: recorded(Typed())),
+    wrong(
+        "10.2", "copied", "rates typed in from the printed output", "a schedule of its own", lambda: recorded(Typed())
+    ),
     wrong("10.2", "copied", "rates filled in after the run", "holds 0 rates", filled_in_afterwards),
 ]
 

@@ -1,4 +1,5 @@
 """Exercises of notebook 11: a dropout rate in the search space, and a random search's best model."""
+
 import tempfile
 
 import keras
@@ -12,9 +13,19 @@ from workshop_utils.exercises import nb11
 from workshop_utils.exercises._core import ExerciseNotPassed
 
 
-def make_builder(dropout_low=0.0, dropout_high=0.5, step=0.1, where="after_hidden", fixed_rate=None,
-                 with_dropout=True, compile_it=True, units_from_hp=True, hidden_activation="relu"):
+def make_builder(
+    dropout_low=0.0,
+    dropout_high=0.5,
+    step=0.1,
+    where="after_hidden",
+    fixed_rate=None,
+    with_dropout=True,
+    compile_it=True,
+    units_from_hp=True,
+    hidden_activation="relu",
+):
     """A model-building function like the notebook's, with a dropout rate that can be set wrong on purpose."""
+
     def build(hp):
         units = hp.Int("units", min_value=32, max_value=512, step=32, default=128)
         learning_rate = hp.Choice("learning_rate", values=[1e-2, 1e-3, 1e-4], default=1e-3)
@@ -32,8 +43,11 @@ def make_builder(dropout_low=0.0, dropout_high=0.5, step=0.1, where="after_hidde
             layers += [dropout, hidden, output]
         model = keras.Sequential(layers)
         if compile_it:
-            model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.compile(
+                optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"],
+            )
         return model
 
     return build
@@ -78,9 +92,18 @@ def held_data(monkeypatch):
     monkeypatch.setattr(nb11, "_held_data", lambda: (TRAIN, VAL, TEST))
 
 
-def make_search(validation="given", objective="val_accuracy", tuner="random", best="rebuilt", builder=None,
-                fit_on_test=False, nan=False, returns="both"):
+def make_search(
+    validation="given",
+    objective="val_accuracy",
+    tuner="random",
+    best="rebuilt",
+    builder=None,
+    fit_on_test=False,
+    nan=False,
+    returns="both",
+):
     """A learner's random_search function, right by default, wrong in the ways its arguments say."""
+
     def random_search(x_train, y_train, x_val, y_val):
         keras.utils.set_random_seed(0)
         if returns == "model":  # no search needed to be wrong this way
@@ -90,8 +113,11 @@ def make_search(validation="given", objective="val_accuracy", tuner="random", be
             search = keras_tuner.RandomSearch(builder or make_builder(), max_trials=2, **settings)
         else:
             search = keras_tuner.Hyperband(builder or make_builder(), max_epochs=1, factor=3, **settings)
-        where = {"given": {"validation_data": (x_val, y_val)}, "test": {"validation_data": TEST},
-                 "split": {"validation_split": 0.2}}[validation]
+        where = {
+            "given": {"validation_data": (x_val, y_val)},
+            "test": {"validation_data": TEST},
+            "split": {"validation_split": 0.2},
+        }[validation]
         search.search(x_train, y_train, epochs=1, batch_size=32, verbose=0, **where)
         best_hps = search.get_best_hyperparameters(1)[0]
         if best == "checkpoint":
@@ -100,8 +126,11 @@ def make_search(validation="given", objective="val_accuracy", tuner="random", be
             best_hps = best_hps.copy()
             best_hps.values["units"] = 512 if best_hps.values["units"] != 512 else 32
         model = search.hypermodel.build(best_hps)
-        x, y = (np.concatenate([x_train, TEST[0]]), np.concatenate([y_train, TEST[1]])) if fit_on_test \
+        x, y = (
+            (np.concatenate([x_train, TEST[0]]), np.concatenate([y_train, TEST[1]]))
+            if fit_on_test
             else (x_train, y_train)
+        )
         model.fit(x, y, epochs=4, batch_size=32, verbose=0)
         if nan:
             model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
@@ -121,37 +150,102 @@ def test_11_2_not_started():
 
 WRONG = [
     wrong("11.1", "form", "no dropout in the space", "no 'dropout'", lambda: make_builder(with_dropout=False)),
-    wrong("11.1", "form", "a range that ends at 0.9", "range of 'dropout' ends elsewhere",
-          lambda: make_builder(dropout_high=0.9)),
-    wrong("11.1", "form", "a range that starts at 0.1", "range of 'dropout' starts elsewhere",
-          lambda: make_builder(dropout_low=0.1)),
+    wrong(
+        "11.1",
+        "form",
+        "a range that ends at 0.9",
+        "range of 'dropout' ends elsewhere",
+        lambda: make_builder(dropout_high=0.9),
+    ),
+    wrong(
+        "11.1",
+        "form",
+        "a range that starts at 0.1",
+        "range of 'dropout' starts elsewhere",
+        lambda: make_builder(dropout_low=0.1),
+    ),
     wrong("11.1", "form", "a step of 0.05", "check its step", lambda: make_builder(step=0.05)),
     wrong("11.1", "form", "a continuous rate", "'dropout' is continuous", lambda: make_builder(step=None)),
     wrong("11.1", "form", "dropout on the input", "wrong place", lambda: make_builder(where="on_input")),
     wrong("11.1", "form", "a model that is not compiled", "compiled model", lambda: make_builder(compile_it=False)),
-    wrong("11.1", "wrong-way", "a rate declared but a fixed 0.2 used", "rate does not follow hp",
-          lambda: make_builder(fixed_rate=0.2)),
-    wrong("11.1", "wrong-way", "a width declared but a fixed 128 used", "no longer follows hp",
-          lambda: make_builder(units_from_hp=False)),
-    wrong("11.1", "nan", "a model whose outputs are NaN (log of the hidden pre-activations)", "NaN or infinite",
-          lambda: make_builder(hidden_activation=keras.ops.log)),
-    wrong("11.2", "test-data", "trials ranked on the test images (validation_data=(x_test, y_test))",
-          "validated on", lambda: make_search(validation="test")),
-    wrong("11.2", "test-data", "the best model trained on the test images too", "trained on",
-          lambda: make_search(fit_on_test=True)),
-    wrong("11.2", "form", "trials validated on a split of the training images, not on x_val",
-          "other images than the x_val", lambda: make_search(validation="split")),
-    wrong("11.2", "form", "trials ranked by the training accuracy", "objective=\"val_accuracy\"",
-          lambda: make_search(objective="accuracy")),
-    wrong("11.2", "form", "Hyperband instead of random search", "keras_tuner.RandomSearch",
-          lambda: make_search(tuner="hyperband")),
+    wrong(
+        "11.1",
+        "wrong-way",
+        "a rate declared but a fixed 0.2 used",
+        "rate does not follow hp",
+        lambda: make_builder(fixed_rate=0.2),
+    ),
+    wrong(
+        "11.1",
+        "wrong-way",
+        "a width declared but a fixed 128 used",
+        "no longer follows hp",
+        lambda: make_builder(units_from_hp=False),
+    ),
+    wrong(
+        "11.1",
+        "nan",
+        "a model whose outputs are NaN (log of the hidden pre-activations)",
+        "NaN or infinite",
+        lambda: make_builder(hidden_activation=keras.ops.log),
+    ),
+    wrong(
+        "11.2",
+        "test-data",
+        "trials ranked on the test images (validation_data=(x_test, y_test))",
+        "validated on",
+        lambda: make_search(validation="test"),
+    ),
+    wrong(
+        "11.2",
+        "test-data",
+        "the best model trained on the test images too",
+        "trained on",
+        lambda: make_search(fit_on_test=True),
+    ),
+    wrong(
+        "11.2",
+        "form",
+        "trials validated on a split of the training images, not on x_val",
+        "other images than the x_val",
+        lambda: make_search(validation="split"),
+    ),
+    wrong(
+        "11.2",
+        "form",
+        "trials ranked by the training accuracy",
+        'objective="val_accuracy"',
+        lambda: make_search(objective="accuracy"),
+    ),
+    wrong(
+        "11.2",
+        "form",
+        "Hyperband instead of random search",
+        "keras_tuner.RandomSearch",
+        lambda: make_search(tuner="hyperband"),
+    ),
     wrong("11.2", "form", "only the model returned", "should return two things", lambda: make_search(returns="model")),
-    wrong("11.2", "wrong-way", "a model that is not the best trial's", "not as wide as the best trial's",
-          lambda: make_search(best="other")),
-    wrong("11.2", "wrong-way", "the best trial's checkpoint, not rebuilt and trained", "was not trained inside",
-          lambda: make_search(best="checkpoint")),
-    wrong("11.2", "nan", "a best model whose weights are NaN (a diverged run)", "NaN or infinite",
-          lambda: make_search(nan=True)),
+    wrong(
+        "11.2",
+        "wrong-way",
+        "a model that is not the best trial's",
+        "not as wide as the best trial's",
+        lambda: make_search(best="other"),
+    ),
+    wrong(
+        "11.2",
+        "wrong-way",
+        "the best trial's checkpoint, not rebuilt and trained",
+        "was not trained inside",
+        lambda: make_search(best="checkpoint"),
+    ),
+    wrong(
+        "11.2",
+        "nan",
+        "a best model whose weights are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: make_search(nan=True),
+    ),
 ]
 
 

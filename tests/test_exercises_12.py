@@ -1,4 +1,5 @@
 """Exercises of notebook 12: mixed precision with a float32 output, and a model built in a strategy's scope."""
+
 import functools
 
 import keras
@@ -43,9 +44,14 @@ def test_12_1_passes_with_a_float32_softmax():
 
 def test_12_1_softmax_must_be_last():
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(10),
-                              keras.layers.Activation("softmax", dtype="float32"),
-                              keras.layers.Dense(10, dtype="float32")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(6,)),
+            keras.layers.Dense(10),
+            keras.layers.Activation("softmax", dtype="float32"),
+            keras.layers.Dense(10, dtype="float32"),
+        ]
+    )
     keras.mixed_precision.set_global_policy("float32")
     verdict = exercises.check("12.1", model)
     assert verdict.status == "not yet" and "not the last layer" in verdict.message
@@ -142,24 +148,58 @@ def default_strategy():
 
 
 WRONG = [
-    wrong("12.1", "form", "the softmax inside the last 16-bit Dense", "softmax computes in bfloat16",
-          lambda: mixed(float32_softmax=False)),
-    wrong("12.1", "form", "the global policy left mixed", "global policy is still 'mixed_bfloat16'",
-          lambda: mixed(reset=False)),
-    wrong("12.1", "form", "weights stored in 16 bits (policy bfloat16)", "stores its weights in 16 bits",
-          lambda: mixed(policy="bfloat16")),
-    wrong("12.1", "wrong-way", "a float32 model: the policy set only after building", "computes in float32",
-          policy_after_building),
-    wrong("12.1", "nan", "float16 activations that overflow, so the softmax gives NaN", "NaN or infinite",
-          overflowing),
-    wrong("12.2", "wrong-way", "built outside the scope, compiled inside (it still trains, on one device)",
-          "weights were created outside", built_outside),
-    wrong("12.2", "wrong-way", "the default strategy passed instead of the MirroredStrategy",
-          "default strategy", default_strategy),
+    wrong(
+        "12.1",
+        "form",
+        "the softmax inside the last 16-bit Dense",
+        "softmax computes in bfloat16",
+        lambda: mixed(float32_softmax=False),
+    ),
+    wrong(
+        "12.1",
+        "form",
+        "the global policy left mixed",
+        "global policy is still 'mixed_bfloat16'",
+        lambda: mixed(reset=False),
+    ),
+    wrong(
+        "12.1",
+        "form",
+        "weights stored in 16 bits (policy bfloat16)",
+        "stores its weights in 16 bits",
+        lambda: mixed(policy="bfloat16"),
+    ),
+    wrong(
+        "12.1",
+        "wrong-way",
+        "a float32 model: the policy set only after building",
+        "computes in float32",
+        policy_after_building,
+    ),
+    wrong("12.1", "nan", "float16 activations that overflow, so the softmax gives NaN", "NaN or infinite", overflowing),
+    wrong(
+        "12.2",
+        "wrong-way",
+        "built outside the scope, compiled inside (it still trains, on one device)",
+        "weights were created outside",
+        built_outside,
+    ),
+    wrong(
+        "12.2",
+        "wrong-way",
+        "the default strategy passed instead of the MirroredStrategy",
+        "default strategy",
+        default_strategy,
+    ),
     wrong("12.2", "form", "compiled outside the scope", "optimizer was created outside", compiled_outside),
     wrong("12.2", "form", "not compiled", "not compiled", lambda: (cnn_in_scope_uncompiled(), cpu_strategy())),
-    wrong("12.2", "nan", "a model in the scope whose weights are NaN (a diverged run)", "NaN or infinite",
-          lambda: (in_scope(nan=True), cpu_strategy())),
+    wrong(
+        "12.2",
+        "nan",
+        "a model in the scope whose weights are NaN (a diverged run)",
+        "NaN or infinite",
+        lambda: (in_scope(nan=True), cpu_strategy()),
+    ),
 ]
 
 

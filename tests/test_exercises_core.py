@@ -1,4 +1,5 @@
 """The exercise machinery: ids, verdicts, strict mode, targets, and every notebook's exercises present."""
+
 import pytest
 
 from workshop_utils import config, exercises
@@ -68,7 +69,9 @@ def _wrong_answers():
 
 def test_every_exercise_is_judged_by_three_wrong_answers_of_different_kinds():
     found = _wrong_answers()
-    short = {exercise_id: sorted({case.kind for case in found.get(exercise_id, [])})
-             for exercise_id in exercises.list_exercises()
-             if len({case.kind for case in found.get(exercise_id, [])}) < 3}
+    short = {
+        exercise_id: sorted({case.kind for case in found.get(exercise_id, [])})
+        for exercise_id in exercises.list_exercises()
+        if len({case.kind for case in found.get(exercise_id, [])}) < 3
+    }
     assert not short, f"exercises with fewer than three kinds of wrong answer in their tests' WRONG: {short}"

@@ -1,5 +1,6 @@
 """workshop_utils.forecasting: simple forecasts from the past only, RMSE, inputs before a forecast, the
 membrane recording split in time and cut into windows."""
+
 import numpy as np
 import pytest
 
@@ -36,10 +37,12 @@ def test_drift_uses_only_the_history_before_the_targets():
 
 
 def test_seasonal_naive_and_mean_forecasts():
-    np.testing.assert_array_equal(forecasting.seasonal_naive_forecast(SERIES, np.array([4, 9]), season=4),
-                                  SERIES[[0, 5]])
-    np.testing.assert_allclose(forecasting.mean_forecast(SERIES, np.array([3, 9]), 3),
-                               [SERIES[0:3].mean(), SERIES[6:9].mean()])
+    np.testing.assert_array_equal(
+        forecasting.seasonal_naive_forecast(SERIES, np.array([4, 9]), season=4), SERIES[[0, 5]]
+    )
+    np.testing.assert_allclose(
+        forecasting.mean_forecast(SERIES, np.array([3, 9]), 3), [SERIES[0:3].mean(), SERIES[6:9].mean()]
+    )
     with pytest.raises(ValueError, match="must lie in 4"):
         forecasting.seasonal_naive_forecast(SERIES, np.array([3]), season=4)
     with pytest.raises(ValueError, match="season"):
@@ -52,8 +55,10 @@ def test_simple_forecasts_one_step():
     found = forecasting.simple_forecasts(SERIES, np.array([8, 9]), history_end=8, season=4)
     assert list(found) == ["naive", "drift", "seasonal naive"]
     np.testing.assert_array_equal(found["seasonal naive"], SERIES[[4, 5]])
-    assert list(forecasting.simple_forecasts(SERIES, np.array([8, 9]), history_end=8, season=None)) == ["naive",
-                                                                                                         "drift"]
+    assert list(forecasting.simple_forecasts(SERIES, np.array([8, 9]), history_end=8, season=None)) == [
+        "naive",
+        "drift",
+    ]
 
 
 def test_simple_forecasts_ahead():
@@ -61,8 +66,7 @@ def test_simple_forecasts_ahead():
     np.testing.assert_array_equal(found["naive"], [[14.0] * 3, [18.0] * 3])
     np.testing.assert_allclose(found["drift"][0], 14.0 + np.arange(1, 4) * 1.0)  # (14 - 10) / 4 per step
     np.testing.assert_array_equal(found["seasonal naive"], [SERIES[[1, 2, 3]], SERIES[[2, 3, 4]]])
-    np.testing.assert_array_equal(forecasting.actual_ahead(SERIES, np.array([4, 5]), 3),
-                                  [SERIES[5:8], SERIES[6:9]])
+    np.testing.assert_array_equal(forecasting.actual_ahead(SERIES, np.array([4, 5]), 3), [SERIES[5:8], SERIES[6:9]])
     with pytest.raises(ValueError, match="reaches past origin 3"):
         forecasting.simple_forecasts_ahead(SERIES, np.array([3]), horizon=2, history_end=5)
     with pytest.raises(ValueError, match="origins must lie in"):
@@ -73,14 +77,17 @@ def test_simple_forecasts_ahead():
         forecasting.simple_forecasts_ahead(SERIES, np.array([6]), horizon=0, history_end=5)
 
 
-@pytest.mark.parametrize("series, targets, match", [
-    (np.ones((3, 3)), np.array([1]), "1-D"),
-    (np.array([1.0, np.nan, 3.0]), np.array([1]), "NaN"),
-    (SERIES, np.array([0]), "must lie in 1"),
-    (SERIES, np.array([10]), "must lie in 1..9"),
-    (SERIES, np.array([1.5]), "integer positions"),
-    (SERIES, np.array([], dtype=int), "non-empty"),
-])
+@pytest.mark.parametrize(
+    "series, targets, match",
+    [
+        (np.ones((3, 3)), np.array([1]), "1-D"),
+        (np.array([1.0, np.nan, 3.0]), np.array([1]), "NaN"),
+        (SERIES, np.array([0]), "must lie in 1"),
+        (SERIES, np.array([10]), "must lie in 1..9"),
+        (SERIES, np.array([1.5]), "integer positions"),
+        (SERIES, np.array([], dtype=int), "non-empty"),
+    ],
+)
 def test_wrong_inputs_are_refused(series, targets, match):
     with pytest.raises(ValueError, match=match):
         forecasting.naive_forecast(series, targets)
@@ -90,8 +97,8 @@ def test_inputs_before_are_the_changes_just_before_each_target():
     changes = np.diff(SERIES)
     x = forecasting.inputs_before(changes, np.array([4, 10]), window=3)
     assert x.shape == (2, 3, 1) and x.dtype == np.float32
-    np.testing.assert_array_equal(x[0, :, 0], changes[0:3])   # the changes into positions 1, 2 and 3
-    np.testing.assert_array_equal(x[1, :, 0], changes[6:9])   # position 10: one step past the end
+    np.testing.assert_array_equal(x[0, :, 0], changes[0:3])  # the changes into positions 1, 2 and 3
+    np.testing.assert_array_equal(x[1, :, 0], changes[6:9])  # position 10: one step past the end
     with pytest.raises(ValueError, match="must lie in 4"):
         forecasting.inputs_before(changes, np.array([3]), window=3)
     with pytest.raises(ValueError, match="window"):

@@ -1,5 +1,6 @@
 """workshop_utils.gan: the judge of generated digits passes new digits and fails what a generator that learned
 nothing (or cheated) produces: noise, one repeated digit, a few repeated digits, copies of training images."""
+
 import numpy as np
 import pytest
 
@@ -63,8 +64,18 @@ def test_new_digits_pass(profile):
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-@pytest.mark.parametrize("wrong", ["uniform noise", "dark noise", "one repeated digit", "ten repeated digits",
-                                   "copies of training images", "blank images", "untrained generator"])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        "uniform noise",
+        "dark noise",
+        "one repeated digit",
+        "ten repeated digits",
+        "copies of training images",
+        "blank images",
+        "untrained generator",
+    ],
+)
 def test_what_a_generator_that_learned_nothing_makes_fails(wrong, profile):
     local = np.random.default_rng(4)
     images = {
@@ -75,8 +86,9 @@ def test_what_a_generator_that_learned_nothing_makes_fails(wrong, profile):
         "copies of training images": TRAIN[:100],
         "blank images": np.zeros((100, 784)),
         # an untrained tanh generator: nearly the same grey image for every noise vector
-        "untrained generator": gan.to_pixels(np.tanh(local.normal(0, 0.05, size=(100, 784))
-                                                     + local.normal(0, 0.05, size=(1, 784)))),
+        "untrained generator": gan.to_pixels(
+            np.tanh(local.normal(0, 0.05, size=(100, 784)) + local.normal(0, 0.05, size=(1, 784)))
+        ),
     }[wrong]
     assert not passes(judge(images), profile), wrong
 

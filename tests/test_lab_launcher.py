@@ -3,6 +3,7 @@
 tests/browser/test_lab.py starts JupyterLab through it in a real browser; these tests only look at
 the command line and the environment it builds (nothing is started).
 """
+
 import importlib.util
 import os
 import sys
@@ -23,8 +24,7 @@ def lab():
 
 def token_off(cmd):
     """True when a command line would switch JupyterLab's token authentication off."""
-    return any(arg.split("=")[0].endswith((".token", ".password"))
-               and arg.endswith(("=", "=''", '=""')) for arg in cmd)
+    return any(arg.split("=")[0].endswith((".token", ".password")) and arg.endswith(("=", "=''", '=""')) for arg in cmd)
 
 
 def test_as_root_it_adds_allow_root_says_so_and_keeps_the_token(lab, monkeypatch):
@@ -54,8 +54,7 @@ def test_the_command_and_environment(lab, monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
     cmd, _ = lab.command("/tmp/ws", port=8899, open_browser=False)
     assert cmd[:3] == [sys.executable, "-m", "jupyterlab"]
-    assert {"--notebook-dir=/tmp/ws", "--port=8899", "--ServerApp.port_retries=0",
-            "--no-browser"} <= set(cmd)
+    assert {"--notebook-dir=/tmp/ws", "--port=8899", "--ServerApp.port_retries=0", "--no-browser"} <= set(cmd)
     base = {"PATH": "/usr/bin", "PYTEST_CURRENT_TEST": "x", "JUPYTER_TOKEN": ""}
     env = lab.environment(base=base)
     assert env["PATH"].split(os.pathsep) == [str(Path(sys.executable).parent), "/usr/bin"]

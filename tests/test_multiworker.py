@@ -74,9 +74,7 @@ def test_jax_processes_share_a_coordinator(monkeypatch):
     environments = multiworker.cluster_environments("jax", 2)
     assert len({env["JAX_COORDINATOR_ADDRESS"] for env in environments}) == 1
     assert [env["JAX_PROCESS_ID"] for env in environments] == ["0", "1"]
-    assert all(
-        env["JAX_NUM_PROCESSES"] == "2" and env["KERAS_BACKEND"] == "jax" for env in environments
-    )
+    assert all(env["JAX_NUM_PROCESSES"] == "2" and env["KERAS_BACKEND"] == "jax" for env in environments)
     assert "TF_CONFIG" not in environments[0]
 
 
@@ -106,9 +104,7 @@ def test_workers_that_succeed_leave_their_logs(tmp_path):
 
 def test_a_failing_worker_stops_the_others_and_quotes_its_log(tmp_path):
     pid_file = tmp_path / "waiting.pid"
-    waiting = python(
-        f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
-    )
+    waiting = python(f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)")
     failing = python(
         "import sys, time; time.sleep(1); print('reading the data'); "
         "sys.exit('FileNotFoundError: no such file: data.npz')"
@@ -165,13 +161,9 @@ def test_identical_weights_pass_and_different_ones_fail():
     same = [np.arange(6, dtype="float32").reshape(2, 3), np.ones(3, "float32")]
     assert multiworker.check_identical(_job([same, [w.copy() for w in same]])) == 0.0
     drifted = [same[0] + 1e-3, same[1]]
-    with pytest.raises(
-        WorkerError, match="worker 1's weights differ from worker 0's by up to 0.001"
-    ):
+    with pytest.raises(WorkerError, match="worker 1's weights differ from worker 0's by up to 0.001"):
         multiworker.check_identical(_job([same, drifted]))
-    assert multiworker.check_identical(_job([same, drifted]), tolerance=1e-2) == pytest.approx(
-        1e-3, rel=1e-3
-    )
+    assert multiworker.check_identical(_job([same, drifted]), tolerance=1e-2) == pytest.approx(1e-3, rel=1e-3)
     nan = [np.full((2, 3), np.nan, "float32"), same[1]]
     with pytest.raises(WorkerError):
         multiworker.check_identical(_job([same, nan]))
@@ -215,14 +207,9 @@ def _needs(engine):
 @pytest.mark.parametrize("engine", ["tensorflow", "jax"])
 def test_two_workers_train_in_step(engine, digits, tmp_path):
     _needs(engine)
-    job = multiworker.train(
-        engine, digits, 2, epochs=2, batch_size=32, folder=tmp_path, timeout=JOB_TIMEOUT
-    )
+    job = multiworker.train(engine, digits, 2, epochs=2, batch_size=32, folder=tmp_path, timeout=JOB_TIMEOUT)
     assert [r["worker"] for r in job.reports] == [0, 1]
-    assert all(
-        r["workers"] == 2 and r["global_batch"] == 64 and r["steps_per_epoch"] == 8
-        for r in job.reports
-    )
+    assert all(r["workers"] == 2 and r["global_batch"] == 64 and r["steps_per_epoch"] == 8 for r in job.reports)
     assert multiworker.check_identical(job) == 0.0
     first, second = (r["losses"] for r in job.reports)
     assert first == second and first[-1] < first[0] and np.isfinite(first).all()
@@ -232,9 +219,7 @@ def test_two_workers_train_in_step(engine, digits, tmp_path):
 
 def test_model_parallel_splits_the_wide_kernel(digits, tmp_path):
     _needs("jax")
-    report = multiworker.model_parallel(
-        digits, devices=4, model_axis=2, folder=tmp_path, timeout=JOB_TIMEOUT
-    )
+    report = multiworker.model_parallel(digits, devices=4, model_axis=2, folder=tmp_path, timeout=JOB_TIMEOUT)
     assert "4 devices in a mesh of shape {'batch': 2, 'model': 2}" in report
     lines = report.splitlines()
     kernel = next(i for i, line in enumerate(lines) if line.startswith("wide_mlp/wide/kernel"))

@@ -4,6 +4,7 @@ Every registered rule has at least one synthetic notebook that breaks it (BREAKI
 @breaks decorator and from the tables below); test_every_rule_has_a_notebook_that_breaks_it fails
 when a rule has none.
 """
+
 import json
 import subprocess
 import sys
@@ -21,8 +22,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 REPO = nblint.Repository("test-owner", "keras-workshop", "v1.0", "keras-tuner==1.4.8")
 NO_HOME = nblint.Repository("your-github-user", "keras-workshop", None, "keras-tuner==1.4.8")
-RUN_TIME = ("**Run time:** about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, "
-            "measured on 2026-11-20 with the TensorFlow backend.")
+RUN_TIME = (
+    "**Run time:** about 2 minutes in the `workshop` profile (the default) on a 2-core CPU, "
+    "measured on 2026-11-20 with the TensorFlow backend."
+)
 
 
 # --- The course itself --------------------------------------------------------------------------------
@@ -71,20 +74,38 @@ def code(text, checked=False):
 
 
 def header(stem, run_time=RUN_TIME, repo=REPO):
-    return "\n".join([f"# {stem[:2]} · A demo lesson", "", repo.links(f"notebooks/{stem}.ipynb"), "",
-                      "**What you will learn**", "- one thing.", "", run_time,
-                      "The `full` profile wants a GPU.", "**Prerequisites:** none."])
+    return "\n".join(
+        [
+            f"# {stem[:2]} · A demo lesson",
+            "",
+            repo.links(f"notebooks/{stem}.ipynb"),
+            "",
+            "**What you will learn**",
+            "- one thing.",
+            "",
+            run_time,
+            "The `full` profile wants a GPU.",
+            "**Prerequisites:** none.",
+        ]
+    )
 
 
 def lesson_cells(stem, repo=REPO):
-    cells = [md(header(stem, repo=repo)), md("## Setup"),
-             code(f'import workshop_utils\nimport keras\n\ncfg = workshop_utils.setup("{stem}")'),
-             md("## Build the model"), code('print("shape:", (2, 3))', checked=True),
-             md("## What you learned\n- a.\n- b.\n- c."), md("## Exercises")]
+    cells = [
+        md(header(stem, repo=repo)),
+        md("## Setup"),
+        code(f'import workshop_utils\nimport keras\n\ncfg = workshop_utils.setup("{stem}")'),
+        md("## Build the model"),
+        code('print("shape:", (2, 3))', checked=True),
+        md("## What you learned\n- a.\n- b.\n- c."),
+        md("## Exercises"),
+    ]
     if not stem.startswith("00"):  # checked exercises, titled as their checks in workshop_utils/exercises
         for exercise_id, title in nblint.registered_exercises(stem[:2]).items():
-            cells += [md(f"### Exercise {exercise_id} · {title}\n\nDo it. *Hint:* look."),
-                      code(f'answer = None\nexercises.check("{exercise_id}", answer)')]
+            cells += [
+                md(f"### Exercise {exercise_id} · {title}\n\nDo it. *Hint:* look."),
+                code(f'answer = None\nexercises.check("{exercise_id}", answer)'),
+            ]
     if stem.startswith("00"):
         cells.insert(1, code(repo.colab_install()))
     return cells
@@ -100,11 +121,13 @@ def write(folder, stem, cells):
 @pytest.fixture
 def lesson(tmp_path):
     """Write a clean synthetic lesson (optionally changed by `edit(cells)`) and return its path."""
+
     def make(edit=None, stem="03_demo", folder="notebooks", repo=REPO):
         cells = lesson_cells(stem, repo)
         if edit:
             cells = edit(cells) or cells
         return write(tmp_path / folder, stem, cells)
+
     return make
 
 
@@ -122,8 +145,10 @@ def test_a_notebook_missing_its_recap_fails_with_one_clear_line(lesson):
     found = problems(path)
     assert [p.rule for p in found] == ["recap"]
     line = str(found[0])
-    assert line == (f'{nblint.display(path)}: cell 6: recap: no "## What you learned" recap heading. Fix: add a '
-                    'markdown cell "## What you learned" with 3 bullets before "## Exercises"')
+    assert line == (
+        f'{nblint.display(path)}: cell 6: recap: no "## What you learned" recap heading. Fix: add a '
+        'markdown cell "## What you learned" with 3 bullets before "## Exercises"'
+    )
     assert not found[0].fixable
 
 
@@ -131,6 +156,7 @@ def replace_header(old, new):
     def edit(cells):
         assert old in cells[0].source
         cells[0].source = cells[0].source.replace(old, new)
+
     return edit
 
 
@@ -145,10 +171,16 @@ STRUCTURE_BREAKS = {  # name: (edit, rule, part of the message)
     "run-time": (replace_header(RUN_TIME, ""), "run-time", 'no "**Run time:**" line'),
     "run-time-by-hand": (replace_header(RUN_TIME, "**Run time:** a minute or so."), "run-time", "written by hand"),
     "prerequisites": (replace_header("**Prerequisites:** none.", ""), "prerequisites", 'no "Prerequisites"'),
-    "launch-links": (replace_header("test-owner", "someone-else"), "launch-links",
-                     "do not match the course's home setting"),
-    "launch-links-missing": (replace_header(REPO.links("notebooks/03_demo.ipynb"), ""), "launch-links",
-                             "no Open in Colab"),
+    "launch-links": (
+        replace_header("test-owner", "someone-else"),
+        "launch-links",
+        "do not match the course's home setting",
+    ),
+    "launch-links-missing": (
+        replace_header(REPO.links("notebooks/03_demo.ipynb"), ""),
+        "launch-links",
+        "no Open in Colab",
+    ),
     "setup": (drop_cell("## Setup"), "setup", 'no "## Setup" heading'),
     "setup-call": (drop_cell("workshop_utils.setup"), "setup", 'no call workshop_utils.setup("03_demo")'),
     "checked-output": (drop_cell('print("shape:"'), "checked-output", "no cell tagged nbval-check-output"),
@@ -213,8 +245,10 @@ def test_code_that_looks_close_but_is_fine(lesson, line):
 
 
 def test_markdown_may_name_removed_apis_and_paths(lesson):
-    words = ('The old `predict_classes`, `monitor="val_acc"`, `tf.compat.v1` and `fit_generator` are gone; '
-             "never write checkpoints to `/tmp` or `~/`, nor to `../shared`.")
+    words = (
+        'The old `predict_classes`, `monitor="val_acc"`, `tf.compat.v1` and `fit_generator` are gone; '
+        "never write checkpoints to `/tmp` or `~/`, nor to `../shared`."
+    )
     assert problems(lesson(lambda cells: cells.insert(3, md(words)))) == []
 
 
@@ -257,6 +291,7 @@ def test_a_notebook_run_in_jupyter_gets_one_readable_line(lesson):
     def ran(cells):
         cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="learner's output\n")]
         cells[2].execution_count = 3
+
     path = lesson()
     nb = nbformat.read(path, as_version=4)
     ran(nb.cells)
@@ -271,6 +306,7 @@ def test_a_notebook_run_in_jupyter_gets_one_readable_line(lesson):
 def test_a_compared_cell_without_output_needs_a_refresh(lesson):
     def strip(cells):
         cells[4].outputs, cells[4].execution_count = [], None
+
     found = problems(lesson(strip))
     assert [p.rule for p in found] == ["stored-form"] and "make refresh-notebooks NB=03" in found[0].how
     assert not found[0].fixable
@@ -286,8 +322,9 @@ def test_file_names_and_numbers(tmp_path, lesson):
 def test_notebook_00_needs_its_colab_install_cell(lesson):
     found = problems(lesson(drop_cell("google.colab"), stem="00_demo"))
     assert [p.rule for p in found] == ["colab-install"] and found[0].fixable
-    stale = lesson(lambda cells: setattr(cells[1], "source", cells[1].source.replace("test-owner", "x")),
-                   stem="00_demo")
+    stale = lesson(
+        lambda cells: setattr(cells[1], "source", cells[1].source.replace("test-owner", "x")), stem="00_demo"
+    )
     assert "out of step" in str(problems(stale)[0])
 
 
@@ -295,8 +332,10 @@ def test_the_colab_install_cell_is_valid_ipython_and_does_nothing_elsewhere():
     from IPython.core.inputtransformer2 import TransformerManager
 
     source = REPO.colab_install()
-    assert 'pip install --quiet --no-deps keras-tuner==1.4.8 "keras-workshop @ ' \
-           'git+https://github.com/test-owner/keras-workshop@v1.0"' in source
+    assert (
+        'pip install --quiet --no-deps keras-tuner==1.4.8 "keras-workshop @ '
+        'git+https://github.com/test-owner/keras-workshop@v1.0"' in source
+    )
     python = TransformerManager().transform_cell(source)
     assert "run_line_magic('pip'" in python
     exec(compile(python, "colab-install", "exec"), {})  # not on Colab: runs without get_ipython, prints nothing
@@ -308,6 +347,7 @@ def test_the_colab_install_cell_is_valid_ipython_and_does_nothing_elsewhere():
 def test_solution_rules(lesson):
     def solution(cells):
         return [md("# Solutions · 03 · A demo lesson"), code('print("answer")')]
+
     assert problems(lesson(solution, folder="solutions")) == []
     wrong = problems(lesson(lambda cells: [md("# 03 · Solutions")], folder="solutions"))
     assert [p.rule for p in wrong] == ["title"]
@@ -318,36 +358,55 @@ def test_solution_rules(lesson):
 # --- Fixing -------------------------------------------------------------------------------------------
 
 
-PYPROJECT_V1 = ('[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\n'
-                'ref = "v1.0"\n')
+PYPROJECT_V1 = '[tool.keras-workshop]\nrepository = "https://github.com/test-owner/keras-workshop"\nref = "v1.0"\n'
 
 
 def report(tmp_path, seconds=130, profile="workshop", status="passed", date="2026-11-25 15:40"):
     path = tmp_path / "runs" / date[:10] / "results.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"date": date, "profile": profile, "backend": "tensorflow", "device": "CPU (2 cores)",
-                                "notebooks": [{"notebook": "03_demo", "status": status, "seconds": seconds},
-                                              {"notebook": "00_demo", "status": "passed", "seconds": 21.0}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "date": date,
+                "profile": profile,
+                "backend": "tensorflow",
+                "device": "CPU (2 cores)",
+                "notebooks": [
+                    {"notebook": "03_demo", "status": status, "seconds": seconds},
+                    {"notebook": "00_demo", "status": "passed", "seconds": 21.0},
+                ],
+            }
+        )
+    )
     return path
 
 
 def test_fix_repairs_links_run_time_and_the_colab_cell(tmp_path, lesson):
     def damage(cells):
-        cells[0].source = cells[0].source.replace("test-owner", "old-owner").replace(
-            RUN_TIME, "**Run time:** about 20 s in `smoke`; `workshop` about 2 minutes\non a 2-core CPU.")
+        cells[0].source = (
+            cells[0]
+            .source.replace("test-owner", "old-owner")
+            .replace(RUN_TIME, "**Run time:** about 20 s in `smoke`; `workshop` about 2 minutes\non a 2-core CPU.")
+        )
         cells[1].source = cells[1].source.replace("test-owner", "old-owner")
+
     path = lesson(damage, stem="00_demo")
     assert sorted(p.rule for p in problems(path)) == ["colab-install", "launch-links", "run-time"]
     loaded, why = nblint.load_report(report(tmp_path))
     said, left = nblint.fix_notebook(path, REPO, loaded)
     assert left == [] and problems(path) == []
-    assert said[0].endswith("fixed launch links, run time (about 20 seconds, run of 2026-11-25 15:40), "
-                            "Colab install cell")
-    assert "replaced the hand-written run-time sentence '**Run time:** about 20 s in `smoke`; `workshop` about " \
-           "2 minutes on a 2-core CPU.'" in said[1]
+    assert said[0].endswith(
+        "fixed launch links, run time (about 20 seconds, run of 2026-11-25 15:40), Colab install cell"
+    )
+    assert (
+        "replaced the hand-written run-time sentence '**Run time:** about 20 s in `smoke`; `workshop` about "
+        "2 minutes on a 2-core CPU.'" in said[1]
+    )
     head = nbformat.read(path, as_version=4).cells[0].source
-    assert ("**Run time:** about 20 seconds in the `workshop` profile (the default) on a 2-core CPU, measured on "
-            "2026-11-25 with the TensorFlow backend.\nThe `full` profile wants a GPU.\n**Prerequisites:**") in head
+    assert (
+        "**Run time:** about 20 seconds in the `workshop` profile (the default) on a 2-core CPU, measured on "
+        "2026-11-25 with the TensorFlow backend.\nThe `full` profile wants a GPU.\n**Prerequisites:**"
+    ) in head
     assert nblint.fix_notebook(path, REPO, loaded) == ([], [])  # a second fix changes nothing
 
 
@@ -356,9 +415,13 @@ def test_a_new_report_rewrites_the_run_time_and_keeps_the_hand_written_rest(tmp_
     loaded, _ = nblint.load_report(report(tmp_path, seconds=400, date="2026-12-01 09:00"))
     said, left = nblint.fix_notebook(path, REPO, loaded)
     head = nbformat.read(path, as_version=4).cells[0].source
-    assert left == [] and said == [f"{nblint.display(path)}: fixed run time (about 6.5 minutes, run of 2026-12-01 09:00)"]
-    assert ("**Run time:** about 6.5 minutes in the `workshop` profile (the default) on a 2-core CPU, measured on "
-            "2026-12-01 with the TensorFlow backend.\nThe `full` profile wants a GPU.") in head
+    assert left == [] and said == [
+        f"{nblint.display(path)}: fixed run time (about 6.5 minutes, run of 2026-12-01 09:00)"
+    ]
+    assert (
+        "**Run time:** about 6.5 minutes in the `workshop` profile (the default) on a 2-core CPU, measured on "
+        "2026-12-01 with the TensorFlow backend.\nThe `full` profile wants a GPU."
+    ) in head
     assert head.count("**Run time") == 1
 
 
@@ -368,17 +431,32 @@ def test_a_notebook_whose_dataset_was_unavailable_is_marked_not_measured(tmp_pat
     said, left = nblint.fix_notebook(path, REPO, loaded)
     head = nbformat.read(path, as_version=4).cells[0].source
     assert left == [] and "could not get its dataset" in " ".join(said)
-    assert ("**Run time:** not measured in the `workshop` profile: the run of 2026-12-01 on a 2-core CPU could not "
-            "get the notebook's dataset.") in head
+    assert (
+        "**Run time:** not measured in the `workshop` profile: the run of 2026-12-01 on a 2-core CPU could not "
+        "get the notebook's dataset."
+    ) in head
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda cells: [c for c in cells if "### Exercise 03.2" not in c.source], "the check 03.2 has no exercise"),
-    (lambda cells: [c for c in cells if 'exercises.check("03.1"' not in c.source], "exercise 03.1 has no check call"),
-    (lambda cells: [md(c.source.replace("### Exercise 03.1 · ", "### Exercise 03.1 · Not ")) if c.cell_type == "markdown"
-                    else c for c in cells], "exercise 03.1 is titled"),
-    (lambda cells: cells + [md("### Exercise 03.9 · extra")], "exercise 03.9 has no check"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda cells: [c for c in cells if "### Exercise 03.2" not in c.source], "the check 03.2 has no exercise"),
+        (
+            lambda cells: [c for c in cells if 'exercises.check("03.1"' not in c.source],
+            "exercise 03.1 has no check call",
+        ),
+        (
+            lambda cells: [
+                md(c.source.replace("### Exercise 03.1 · ", "### Exercise 03.1 · Not "))
+                if c.cell_type == "markdown"
+                else c
+                for c in cells
+            ],
+            "exercise 03.1 is titled",
+        ),
+        (lambda cells: cells + [md("### Exercise 03.9 · extra")], "exercise 03.9 has no check"),
+    ],
+)
 def test_checked_exercises_must_match_their_checks(lesson, edit, message):
     assert any(message in p.what for p in problems(lesson(edit)))
 
@@ -388,8 +466,10 @@ def test_fix_leaves_run_times_alone_without_a_workshop_report(tmp_path, lesson, 
     path = lesson(replace_header(RUN_TIME, by_hand))
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text(PYPROJECT_V1)
-    for args, why in [(["--report", str(tmp_path / "none.json")], "no run report at"),
-                      (["--report", str(report(tmp_path, profile="smoke"))], "used the smoke profile, not workshop")]:
+    for args, why in [
+        (["--report", str(tmp_path / "none.json")], "no run report at"),
+        (["--report", str(report(tmp_path, profile="smoke"))], "used the smoke profile, not workshop"),
+    ]:
         assert nblint.main(["fix", str(path), "--pyproject", str(pyproject)] + args) == 1
         out = capsys.readouterr().out
         assert why in out and "run-time lines left as they are" in out
@@ -420,16 +500,30 @@ def test_a_repository_setting_that_is_not_github_stops_with_a_message(tmp_path):
 
 
 def test_launch_links():
-    assert REPO.colab("notebooks/02_x.ipynb") == \
-        "https://colab.research.google.com/github/test-owner/keras-workshop/blob/v1.0/notebooks/02_x.ipynb"
+    assert (
+        REPO.colab("notebooks/02_x.ipynb")
+        == "https://colab.research.google.com/github/test-owner/keras-workshop/blob/v1.0/notebooks/02_x.ipynb"
+    )
     assert REPO.vertex("notebooks/02_x.ipynb") == (
         "https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url="
-        "https%3A%2F%2Fraw.githubusercontent.com%2Ftest-owner%2Fkeras-workshop%2Fv1.0%2Fnotebooks%2F02_x.ipynb")
+        "https%3A%2F%2Fraw.githubusercontent.com%2Ftest-owner%2Fkeras-workshop%2Fv1.0%2Fnotebooks%2F02_x.ipynb"
+    )
 
 
-@pytest.mark.parametrize("seconds, text", [(3, "5 seconds"), (22, "20 seconds"), (54, "55 seconds"),
-                                           (56, "1 minute"), (100, "1.5 minutes"), (130, "2 minutes"),
-                                           (176, "3 minutes"), (620, "10 minutes"), (1500, "25 minutes")])
+@pytest.mark.parametrize(
+    "seconds, text",
+    [
+        (3, "5 seconds"),
+        (22, "20 seconds"),
+        (54, "55 seconds"),
+        (56, "1 minute"),
+        (100, "1.5 minutes"),
+        (130, "2 minutes"),
+        (176, "3 minutes"),
+        (620, "10 minutes"),
+        (1500, "25 minutes"),
+    ],
+)
 def test_run_times_are_rounded_for_a_reader(seconds, text):
     assert nblint.about(seconds) == text
 
@@ -486,18 +580,22 @@ def test_a_tag_or_commit_pins_the_home(tmp_path, ref):
     assert f'keras-workshop@{ref}"' in repo.colab_install()
 
 
-@pytest.mark.parametrize("setting, message", [
-    ('ref = "main"', "'main' is a branch"),
-    ('ref = "master"', "'master' is a branch"),
-    ('ref = ""', "is not set"),
-    ("", "is not set"),
-    ('ref = "v1 .0"', "is not a git tag or commit name"),
-    ('ref = "v1.0"\nbranch = "main"', "branch is no longer read"),
-])
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ('ref = "main"', "'main' is a branch"),
+        ('ref = "master"', "'master' is a branch"),
+        ('ref = ""', "is not set"),
+        ("", "is not set"),
+        ('ref = "v1 .0"', "is not a git tag or commit name"),
+        ('ref = "v1.0"\nbranch = "main"', "branch is no longer read"),
+    ],
+)
 def test_a_real_home_refuses_a_branch_or_no_ref(tmp_path, setting, message):
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/acme/keras-workshop"\n'
-                         + setting + "\n")
+    pyproject.write_text(
+        '[tool.keras-workshop]\nrepository = "https://github.com/acme/keras-workshop"\n' + setting + "\n"
+    )
     with pytest.raises(SystemExit, match=message):
         nblint.load_repository(pyproject)
     with pytest.raises(ValueError, match="branch|not set"):
@@ -521,30 +619,46 @@ def test_a_ref_that_names_a_branch_of_the_clone_is_refused(tmp_path):
 
 def test_the_placeholder_setting_needs_no_ref(tmp_path):
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text('[tool.keras-workshop]\nrepository = "https://github.com/your-github-user/keras-workshop"\n'
-                         'ref = ""\n')
+    pyproject.write_text(
+        '[tool.keras-workshop]\nrepository = "https://github.com/your-github-user/keras-workshop"\nref = ""\n'
+    )
     repo = nblint.load_repository(pyproject)
     assert repo.placeholder and repo.ref is None and repo.links("notebooks/02_x.ipynb") == nblint.NO_HOME_LINE
 
 
-OLD_PLACEHOLDER_LINK = ("[Open in Colab](https://colab.research.google.com/github/your-github-user/keras-workshop/"
-                        "blob/main/notebooks/03_demo.ipynb)")
+OLD_PLACEHOLDER_LINK = (
+    "[Open in Colab](https://colab.research.google.com/github/your-github-user/keras-workshop/"
+    "blob/main/notebooks/03_demo.ipynb)"
+)
 BRANCH_SOURCES = [  # (cell, what the problem says)
-    (md("[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/main/notebooks/"
-        "03_demo.ipynb)"),
-     "a Colab link follows the branch 'main' of acme/kw"),
-    (md("[Vertex](https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?"
-        "download_url=https%3A%2F%2Fraw.githubusercontent.com%2Facme%2Fkw%2Fmaster%2Fnotebooks%2F"
-        "03_demo.ipynb)"),
-     "a raw-file link follows the branch 'master' of acme/kw"),
-    (code('%pip install "keras-workshop @ git+https://github.com/acme/kw"'),
-     "an install installs acme/kw from its default branch"),
-    (code("!pip install git+https://github.com/acme/kw.git@develop#egg=keras-workshop"),
-     "an install follows the branch 'develop' of acme/kw"),
-    (code('%pip install "git+https://github.com/your-github-user/keras-workshop@v1.0"'),
-     "the placeholder GitHub account 'your-github-user'"),
-    (md("See https://github.com/your-github-user/keras-workshop for the code."),
-     "the placeholder GitHub account 'your-github-user'"),
+    (
+        md("[Open in Colab](https://colab.research.google.com/github/acme/kw/blob/main/notebooks/03_demo.ipynb)"),
+        "a Colab link follows the branch 'main' of acme/kw",
+    ),
+    (
+        md(
+            "[Vertex](https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?"
+            "download_url=https%3A%2F%2Fraw.githubusercontent.com%2Facme%2Fkw%2Fmaster%2Fnotebooks%2F"
+            "03_demo.ipynb)"
+        ),
+        "a raw-file link follows the branch 'master' of acme/kw",
+    ),
+    (
+        code('%pip install "keras-workshop @ git+https://github.com/acme/kw"'),
+        "an install installs acme/kw from its default branch",
+    ),
+    (
+        code("!pip install git+https://github.com/acme/kw.git@develop#egg=keras-workshop"),
+        "an install follows the branch 'develop' of acme/kw",
+    ),
+    (
+        code('%pip install "git+https://github.com/your-github-user/keras-workshop@v1.0"'),
+        "the placeholder GitHub account 'your-github-user'",
+    ),
+    (
+        md("See https://github.com/your-github-user/keras-workshop for the code."),
+        "the placeholder GitHub account 'your-github-user'",
+    ),
 ]
 
 
@@ -555,17 +669,21 @@ def test_a_link_or_install_from_a_branch_or_the_placeholder_fails(lesson, cell, 
         if folder == "solutions":
             return [md("# Solutions · 03 · A demo lesson"), cell]
         cells.insert(4, cell)
+
     for repo in (REPO, NO_HOME):
         found = problems(lesson(edit, folder=folder, repo=repo), repo)
         assert [p.rule for p in found] == ["pinned-links"], found
         assert message in found[0].what and "`ref` (a tag or a commit)" in found[0].how
 
 
-@pytest.mark.parametrize("text", [
-    "[Colab](https://colab.research.google.com/github/acme/kw/blob/v1.0/notebooks/03_demo.ipynb)",
-    '%pip install "keras-workshop @ git+https://github.com/acme/kw@3f2a9c1"',
-    "Keras' code: https://github.com/keras-team/keras/blob/master/keras/src/models/model.py",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[Colab](https://colab.research.google.com/github/acme/kw/blob/v1.0/notebooks/03_demo.ipynb)",
+        '%pip install "keras-workshop @ git+https://github.com/acme/kw@3f2a9c1"',
+        "Keras' code: https://github.com/keras-team/keras/blob/master/keras/src/models/model.py",
+    ],
+)
 def test_pinned_links_and_plain_github_links_pass(lesson, text):
     cell = code(text) if text.startswith("%") else md(text)
     assert problems(lesson(lambda cells: cells.insert(4, cell))) == []
@@ -581,6 +699,7 @@ def breaks(rule_id):
     def register(function):
         BREAKING.setdefault(rule_id, []).append(function)
         return function
+
     return register
 
 
@@ -590,8 +709,9 @@ for _rule, _line in [("removed-api", REMOVED[0]), ("outside-path", OUTSIDE[0]), 
     breaks(_rule)(lambda lesson, tmp_path, line=_line: lesson(lambda cells: cells.insert(4, code(line))))
 for _cell, _ in BRANCH_SOURCES:
     breaks("pinned-links")(lambda lesson, tmp_path, cell=_cell: lesson(lambda cells: cells.insert(4, cell)))
-breaks("pinned-links")(lambda lesson, tmp_path: lesson(replace_header(REPO.links("notebooks/03_demo.ipynb"),
-                                                                      OLD_PLACEHOLDER_LINK)))
+breaks("pinned-links")(
+    lambda lesson, tmp_path: lesson(replace_header(REPO.links("notebooks/03_demo.ipynb"), OLD_PLACEHOLDER_LINK))
+)
 
 
 @breaks("name")

@@ -3,6 +3,7 @@
 The rules every notebook keeps (stored form, title, header, recap, exercises, removed APIs, paths) live in
 tools/nblint.py; tests/test_notebook_lint.py runs them over notebooks/ and solutions/.
 """
+
 import sys
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The per-class accuracy bar chart (notebook 06)."""
+
 import matplotlib
 
 matplotlib.use("Agg")

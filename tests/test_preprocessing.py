@@ -47,10 +47,15 @@ def test_window_series_horizon():
     np.testing.assert_array_equal(y[-1, :, 0], [8, 9])
 
 
-@pytest.mark.parametrize("args", [dict(series=np.zeros((3, 2)), window=2),
-                                  dict(series=np.arange(5), window=0),
-                                  dict(series=np.arange(5), window=5),
-                                  dict(series=np.arange(5), window=2, horizon=0)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        dict(series=np.zeros((3, 2)), window=2),
+        dict(series=np.arange(5), window=0),
+        dict(series=np.arange(5), window=5),
+        dict(series=np.arange(5), window=2, horizon=0),
+    ],
+)
 def test_window_series_bad_input(args):
     with pytest.raises(ValueError):
         pp.window_series(**args)
@@ -64,7 +69,7 @@ def test_stratified_subset_keeps_class_balance_and_is_seeded():
     counts = np.bincount(ys, minlength=10)
     assert counts[1] == 2 * counts[0] and counts[8] == counts[0] // 2
     np.testing.assert_array_equal(y[xs], ys)  # pairs stay together
-    assert np.all(np.diff(xs) > 0)             # original order
+    assert np.all(np.diff(xs) > 0)  # original order
     np.testing.assert_array_equal(pp.stratified_subset(x, y, 100, seed=1)[0], xs)
     assert not np.array_equal(pp.stratified_subset(x, y, 100, seed=2)[0], xs)
 

@@ -33,18 +33,14 @@ def error(name="NameError", value="name 'model' is not defined"):
 
 
 def check_cell(exercise_id, outputs=(), count=None, source=None):
-    cell = nbformat.v4.new_code_cell(
-        source or f'answer = None\nexercises.check("{exercise_id}", answer)'
-    )
+    cell = nbformat.v4.new_code_cell(source or f'answer = None\nexercises.check("{exercise_id}", answer)')
     cell.outputs, cell.execution_count = list(outputs), count
     return cell
 
 
 def save(folder, stem, cells):
     folder.mkdir(parents=True, exist_ok=True)
-    nb = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell(f"# {stem[:2]} · demo")] + cells
-    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(f"# {stem[:2]} · demo")] + cells)
     nbformat.write(nb, folder / f"{stem}.ipynb")
     return folder / f"{stem}.ipynb"
 
@@ -60,9 +56,7 @@ def a_learner(folder):
         NB01,
         [
             check_cell("01.1", [stdout("Epoch 1/2\n"), stdout(verdict("PASS", "01.1"))], 7),
-            check_cell(
-                "01.2", [stdout(verdict("NOT YET", "01.2", "the loss does not fit the labels."))], 8
-            ),
+            check_cell("01.2", [stdout(verdict("NOT YET", "01.2", "the loss does not fit the labels."))], 8),
             check_cell("01.3", [stdout(verdict("NOT STARTED", "01.3", "model is still None."))], 9),
         ],
     )
@@ -115,8 +109,7 @@ def test_the_report_prints_a_table_and_totals(tmp_path):
     assert any(line.split()[:2] == ["01.2", "NOT"] and "NOT YET" in line for line in lines)
     assert "[NameError: name 'model' is not defined]" in text
     assert lines[-1] == (
-        f"  Totals: 1 PASS · 1 NOT YET · 1 NOT STARTED · 1 error · 2 not run · {TOTAL - 6} "
-        f"missing ({TOTAL} exercises)"
+        f"  Totals: 1 PASS · 1 NOT YET · 1 NOT STARTED · 1 error · 2 not run · {TOTAL - 6} missing ({TOTAL} exercises)"
     )
     assert "Summary" not in text  # one learner: no summary table
 
@@ -126,11 +119,7 @@ def test_the_report_prints_a_table_and_totals(tmp_path):
     [
         (
             "a NOT YET whose words say PASS",
-            [
-                check_cell(
-                    "01.1", [stdout(verdict("NOT YET", "01.1", "PASS needs 0.8, you have 0.5."))], 4
-                )
-            ],
+            [check_cell("01.1", [stdout(verdict("NOT YET", "01.1", "PASS needs 0.8, you have 0.5."))], 4)],
         ),
         (
             "a PASS of another exercise in the cell",
@@ -219,9 +208,7 @@ def test_an_unreadable_notebook_is_reported_and_the_rest_still_read(tmp_path):
 
 
 def test_a_renamed_copy_is_read_and_named(tmp_path):
-    save(
-        tmp_path, NB01[:2] + "_my_copy", [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)]
-    )
+    save(tmp_path, NB01[:2] + "_my_copy", [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)])
     result = next(r for r in progress.learner_results(tmp_path, COURSE) if r.exercise == "01.1")
     assert result.status == "PASS" and result.note == f"read {NB01[:2]}_my_copy.ipynb"
 
@@ -236,14 +223,9 @@ def test_a_folder_per_learner_gives_a_table_each_and_a_summary(tmp_path):
         [check_cell("01.1", [stdout(verdict("PASS", "01.1"))], 1)],
     )  # Jupyter's backup: left out
     text = progress.report(collected, COURSE)
-    assert (
-        f"alice: 1 of {TOTAL} exercises passed" in text
-        and f"bob: 0 of {TOTAL} exercises passed" in text
-    )
+    assert f"alice: 1 of {TOTAL} exercises passed" in text and f"bob: 0 of {TOTAL} exercises passed" in text
     assert ".ipynb_checkpoints" not in text
-    summary = text.split(f"Summary of 2 folders in {collected} ({TOTAL} exercises each):\n")[
-        1
-    ].splitlines()
+    summary = text.split(f"Summary of 2 folders in {collected} ({TOTAL} exercises each):\n")[1].splitlines()
     assert summary[0].split() == [
         "learner",
         "PASS",

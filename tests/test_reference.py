@@ -1,4 +1,5 @@
 """Unit tests for workshop_utils.reference (recorded reference figures in data/reference/)."""
+
 import copy
 import json
 
@@ -7,8 +8,11 @@ import pytest
 from workshop_utils import reference
 
 RECORDED = {
-    "model": "mnist_cnn", "notebook": "12_gpus_and_distribution", "train_size": 12000,
-    "batch_size": 128, "backend": "tensorflow",
+    "model": "mnist_cnn",
+    "notebook": "12_gpus_and_distribution",
+    "train_size": 12000,
+    "batch_size": 128,
+    "backend": "tensorflow",
     "cpu": {"name": "2-core CPU", "epoch_seconds": 8.0, "date": "2026-11-25", "status": "recorded"},
     "gpu": {"name": "NVIDIA H100", "epoch_seconds": 0.5, "date": "2026-11-26", "status": "recorded"},
 }
@@ -46,14 +50,17 @@ def test_missing_file_is_reported(tmp_path):
         reference.load_gpu_timings(tmp_path / "absent.json")
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: t.pop("gpu"), "lacks gpu"),
-    (lambda t: t["cpu"].pop("date"), "'cpu' lacks date"),
-    (lambda t: t["gpu"].update(status="maybe"), "status must be one of"),
-    (lambda t: t["gpu"].update(epoch_seconds=None), "positive number"),
-    (lambda t: t["cpu"].update(epoch_seconds=-1), "positive number"),
-    (lambda t: t["gpu"].update(status="not yet recorded"), "must be null"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.pop("gpu"), "lacks gpu"),
+        (lambda t: t["cpu"].pop("date"), "'cpu' lacks date"),
+        (lambda t: t["gpu"].update(status="maybe"), "status must be one of"),
+        (lambda t: t["gpu"].update(epoch_seconds=None), "positive number"),
+        (lambda t: t["cpu"].update(epoch_seconds=-1), "positive number"),
+        (lambda t: t["gpu"].update(status="not yet recorded"), "must be null"),
+    ],
+)
 def test_inconsistent_files_are_rejected(tmp_path, change, message):
     timings = copy.deepcopy(RECORDED)
     change(timings)
@@ -76,24 +83,56 @@ def test_describe_rejects_other_input():
 def test_written_timings_load_back(tmp_path):
     path = tmp_path / "measured.json"
     written = reference.write_gpu_timings(
-        path, model="mnist_cnn", notebook="12_gpus_and_distribution", train_size=6000, batch_size=128,
-        backend="tensorflow", cpu_name="2-core CPU", cpu_seconds=4.56789, date="2026-11-25")
+        path,
+        model="mnist_cnn",
+        notebook="12_gpus_and_distribution",
+        train_size=6000,
+        batch_size=128,
+        backend="tensorflow",
+        cpu_name="2-core CPU",
+        cpu_seconds=4.56789,
+        date="2026-11-25",
+    )
     assert reference.load_gpu_timings(path) == written
-    assert written["cpu"] == {"name": "2-core CPU", "epoch_seconds": 4.568, "date": "2026-11-25",
-                              "status": "recorded"}
+    assert written["cpu"] == {"name": "2-core CPU", "epoch_seconds": 4.568, "date": "2026-11-25", "status": "recorded"}
     assert written["gpu"]["status"] == "not yet recorded"
     both = reference.write_gpu_timings(
-        path, model="m", notebook="n", train_size=1, batch_size=1, backend="jax", cpu_name="c",
-        cpu_seconds=2, gpu_name="NVIDIA H100", gpu_seconds=0.25)
+        path,
+        model="m",
+        notebook="n",
+        train_size=1,
+        batch_size=1,
+        backend="jax",
+        cpu_name="c",
+        cpu_seconds=2,
+        gpu_name="NVIDIA H100",
+        gpu_seconds=0.25,
+    )
     assert "8.0x" in reference.describe_gpu_timings(reference.load_gpu_timings(path))
     assert both["gpu"]["date"] == both["cpu"]["date"]
 
 
 def test_write_rejects_half_a_gpu_entry(tmp_path):
     with pytest.raises(ValueError, match="together"):
-        reference.write_gpu_timings(tmp_path / "x.json", model="m", notebook="n", train_size=1,
-                                    batch_size=1, backend="tensorflow", cpu_name="c", cpu_seconds=1,
-                                    gpu_name="NVIDIA H100")
+        reference.write_gpu_timings(
+            tmp_path / "x.json",
+            model="m",
+            notebook="n",
+            train_size=1,
+            batch_size=1,
+            backend="tensorflow",
+            cpu_name="c",
+            cpu_seconds=1,
+            gpu_name="NVIDIA H100",
+        )
     with pytest.raises(ValueError, match="positive number"):
-        reference.write_gpu_timings(tmp_path / "x.json", model="m", notebook="n", train_size=1,
-                                    batch_size=1, backend="tensorflow", cpu_name="c", cpu_seconds=0)
+        reference.write_gpu_timings(
+            tmp_path / "x.json",
+            model="m",
+            notebook="n",
+            train_size=1,
+            batch_size=1,
+            backend="tensorflow",
+            cpu_name="c",
+            cpu_seconds=0,
+        )

@@ -1,4 +1,5 @@
 """The main job keeps going past failures, says why and how to fix, and exits non-zero."""
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -17,8 +18,12 @@ def test_runner_reports_each_outcome(tmp_path, monkeypatch, capsys):
     books = tmp_path / "notebooks"
     books.mkdir()
     _notebook(books, "01_ok", "print('hello')")
-    _notebook(books, "02_no_data", "from workshop_utils import datasets\n"
-              "raise datasets.DatasetUnavailable('The X dataset is not available.\\nFix, either:\\n  - do this')")
+    _notebook(
+        books,
+        "02_no_data",
+        "from workshop_utils import datasets\n"
+        "raise datasets.DatasetUnavailable('The X dataset is not available.\\nFix, either:\\n  - do this')",
+    )
     _notebook(books, "03_broken", "1 / 0")
     _notebook(books, "04_skipped_cell", "raise SystemExit('must not run')", tags=["nbval-skip"])
     status = runner.main(["--notebooks-dir", str(books), "--profile", "smoke"])
@@ -45,8 +50,19 @@ def test_runner_only_filter_and_success_exit(tmp_path, monkeypatch):
 
 
 def test_headline_shows_target_and_standins():
-    result = runner.Result("02", metrics=[{"metric": "test_accuracy", "value": 0.9, "target": 0.88,
-                                           "direction": "min", "passed": True, "standins": ["fashion_mnist"]}])
+    result = runner.Result(
+        "02",
+        metrics=[
+            {
+                "metric": "test_accuracy",
+                "value": 0.9,
+                "target": 0.88,
+                "direction": "min",
+                "passed": True,
+                "standins": ["fashion_mnist"],
+            }
+        ],
+    )
     assert run_report.headline(result) == "test_accuracy 0.9000 (target >= 0.88: met) [stand-in data]"
 
 
@@ -58,6 +74,11 @@ def test_report_lists_cells_that_wrote_to_stderr_and_every_figure(tmp_path, monk
     assert runner.main(["--notebooks-dir", str(books), "--profile", "smoke"]) == 0
     report = (tmp_path / "artifacts" / "runs" / "latest" / "report.md").read_text()
     assert "## Cells that wrote to standard error" in report and "- 01_noisy: cells 2" in report
-    result = runner.Result("x", metrics=[{"metric": "a", "value": 0.5, "target": 0.4, "direction": "min",
-                                          "passed": True}, {"metric": "b_train_seconds", "value": 3.0}])
+    result = runner.Result(
+        "x",
+        metrics=[
+            {"metric": "a", "value": 0.5, "target": 0.4, "direction": "min", "passed": True},
+            {"metric": "b_train_seconds", "value": 3.0},
+        ],
+    )
     assert run_report.figure(result.metrics[1]) == "b_train_seconds 3.0000"

@@ -33,9 +33,7 @@ def png(width=3, height=2):
     """A small valid PNG (grey pixels)."""
 
     def chunk(kind, data):
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     return (
@@ -47,9 +45,7 @@ def png(width=3, height=2):
 
 
 def notebook(number, title, learn, sections=(), figure=False):
-    header = f"# {number} · {title}\n\n**What you will learn**\n" + "\n".join(
-        f"- {item}" for item in learn
-    )
+    header = f"# {number} · {title}\n\n**What you will learn**\n" + "\n".join(f"- {item}" for item in learn)
     cells = [nbformat.v4.new_markdown_cell(header + "\n\n**Run time:** about 1 minute.")]
     for section in sections:
         cells.append(nbformat.v4.new_markdown_cell(f"## {section}\n\nSome words."))
@@ -178,9 +174,7 @@ def test_index_lists_every_notebook_with_what_it_teaches_its_time_and_figure(sit
 def test_pages_have_previous_and_next_links_and_a_table_of_contents(site):
     beta = page(site, "01_beta")
     prev = re.search(r'<a href="([^"]+)"[^>]*class="md-footer__link md-footer__link--prev"', beta)
-    following = re.search(
-        r'<a href="([^"]+)"[^>]*class="md-footer__link md-footer__link--next"', beta
-    )
+    following = re.search(r'<a href="([^"]+)"[^>]*class="md-footer__link md-footer__link--next"', beta)
     assert prev and prev.group(1) == "00_alpha.html"
     assert following and following.group(1) == "02_gamma.html"
     toc = beta[beta.index("md-nav--secondary") :]
@@ -207,17 +201,12 @@ def test_every_page_states_the_run_it_shows(site):
             "2026-12-01 10:00",
         ):
             assert fact in banner, (name, fact)
-    assert "beta_seconds 3.0000" in page(
-        site, "01_beta"
-    )  # every recorded figure, not only the headline
+    assert "beta_seconds 3.0000" in page(site, "01_beta")  # every recorded figure, not only the headline
 
 
 def test_a_notebook_without_its_dataset_gets_a_page_that_says_so_and_how_to_fix_it(site):
     gamma = page(site, "02_gamma")
-    assert (
-        "DATASET UNAVAILABLE" in gamma
-        and "The Gamma dataset (gamma.npz) is not available." in gamma
-    )
+    assert "DATASET UNAVAILABLE" in gamma and "The Gamma dataset (gamma.npz) is not available." in gamma
     assert "run `make fetch-data`" in gamma and "how gamma would load its data." in gamma
     assert "jupyter-wrapper" not in gamma  # not the half-executed notebook
     assert "jupyter-wrapper" in page(site, "00_alpha")
@@ -275,12 +264,7 @@ def test_the_check_finds_a_damaged_site(site, tmp_path, damage):
 
 
 def test_without_a_run_it_names_the_command_to_run_first(tmp_path, capsys):
-    assert (
-        build_site.main(
-            ["--run", str(tmp_path / "runs" / "latest"), "--out", str(tmp_path / "site")]
-        )
-        == 2
-    )
+    assert build_site.main(["--run", str(tmp_path / "runs" / "latest"), "--out", str(tmp_path / "site")]) == 2
     err = capsys.readouterr().err
     assert "make run" in err and "No run" in err
     assert not (tmp_path / "site").exists()
@@ -291,9 +275,7 @@ def test_it_never_replaces_a_folder_it_did_not_write(fake_run, tmp_path, capsys)
     out = tmp_path / "mine"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    assert (
-        build_site.main(["--run", str(run), "--out", str(out), "--notebooks-dir", str(source)]) == 1
-    )
+    assert build_site.main(["--run", str(run), "--out", str(out), "--notebooks-dir", str(source)]) == 1
     assert "not a site this tool wrote" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "keep me"
 

@@ -3,6 +3,7 @@
 Whether start-up is clean is asked of a fresh Python process: in this test session another test may have
 imported Keras first, and then ``start_backend`` has nothing left to capture.
 """
+
 import json
 import os
 import subprocess
@@ -48,8 +49,9 @@ def test_warnings_in_plain_words(monkeypatch):
 def _fresh_process(code):
     """Run ``code`` in a new Python process with this environment's settings; return (stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as a learner's shell has it
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          cwd=paths.PROJECT_ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=paths.PROJECT_ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout, done.stderr
 
@@ -59,7 +61,8 @@ def test_this_machine_starts_cleanly_in_a_fresh_process():
         "import json, workshop_utils\n"
         "from workshop_utils import startup\n"
         "print(json.dumps({'started': startup._started, 'captured': startup.CAPTURED,\n"
-        "                  'problems': startup.PROBLEMS, 'warnings': startup.startup_warnings()}))")
+        "                  'problems': startup.PROBLEMS, 'warnings': startup.startup_warnings()}))"
+    )
     report = json.loads(out.splitlines()[-1])
     assert report["started"] and report["problems"] == [] and report["warnings"] == [], report
     assert err == "", f"start-up wrote to standard error: {err[:500]}"
@@ -105,8 +108,9 @@ def test_real_tensorflow_and_keras_warnings_reach_the_cell(tmp_path):
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in WARNING_CELLS])
     env = {k: v for k, v in os.environ.items() if k not in ("PYTEST_CURRENT_TEST", "TF_CPP_MIN_LOG_LEVEL")}
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
-                   ).execute(env=env)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute(
+        env=env
+    )
     stderr = ["".join(o.get("text", "") for o in cell.outputs if o.get("name") == "stderr") for cell in nb.cells]
     assert stderr[0] == "", f"setup wrote to standard error: {stderr[0][:500]}"
     assert "did not fully read the dataset being cached" in stderr[1], stderr[1][:500]  # TensorFlow's C++ log

@@ -11,6 +11,7 @@ Every notebook that builds a model calls ``.summary()`` on one (the tool learner
 course). That cell is not compared: its table's width and layout are Keras' and the terminal's business,
 so ``print_architecture`` stays the compared cell.
 """
+
 import math
 import re
 import sys
@@ -31,8 +32,12 @@ STORED_PROFILE = "smoke"  # the profile tools/nbtool.py refresh runs
 # Small numbers (1, 2, 22, ...) turn up in every shape; they count only on a line with the word for what
 # they count (an epoch count next to "epoch", a batch count next to "batch" or "step").
 SMALL = 100
-WORDS = {"epoch": r"\bepochs?\b", "trial": r"\btrials?\b", "batch": r"\b(?:batch(?:es)?|steps?)\b",
-         "size": r"\b(?:epochs?|trials?|batch(?:es)?|steps?)\b"}
+WORDS = {
+    "epoch": r"\bepochs?\b",
+    "trial": r"\btrials?\b",
+    "batch": r"\b(?:batch(?:es)?|steps?)\b",
+    "size": r"\b(?:epochs?|trials?|batch(?:es)?|steps?)\b",
+}
 NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?![\w.]|,\d)")
 LAYER_SHAPE = re.compile(r"\(None(?:, (?:None|\d+))*\)")  # (None, 128): a layer's shape, no sample count in it
 BUILDS_A_MODEL = re.compile(r"\bkeras\.(?:models\.)?(?:Sequential|Model)\(")
@@ -60,8 +65,12 @@ def profile_numbers(notebook, profile=STORED_PROFILE):
             return "batch"
         return "size" if name.endswith("_size") else "other"
 
-    changes = [name for name in cfg if name not in ("notebook", "profile", "seed", "targets")
-               and any(other.get(name) != cfg[name] for other in others)]
+    changes = [
+        name
+        for name in cfg
+        if name not in ("notebook", "profile", "seed", "targets")
+        and any(other.get(name) != cfg[name] for other in others)
+    ]
     for name in changes:
         add(cfg[name], name, kind_of(name))
     batches = {name: cfg[name] for name in cfg if name.endswith("batch_size") and isinstance(cfg[name], int)}
@@ -123,8 +132,10 @@ def unlabelled_profile_numbers(nb, notebook):
             values = {int(token.replace(",", "")) for token in NUMBER.findall(line)} & set(numbers)
             why = next(filter(None, (_shown(value, numbers[value], line) for value in sorted(values))), None)
             if why:
-                found.append(f"cell {index}: {line.strip()!r} shows a number the profile decides ({why}) "
-                             f"without naming the profile")
+                found.append(
+                    f"cell {index}: {line.strip()!r} shows a number the profile decides ({why}) "
+                    f"without naming the profile"
+                )
     return found
 
 
@@ -133,9 +144,12 @@ def summary_problems(nb):
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     if not any(BUILDS_A_MODEL.search(cell.source) for cell in code):
         return []
-    found = [f"cell {nb.cells.index(cell) + 1}: summary() in a compared cell (its table is not the same "
-             f"everywhere; compare print_architecture instead)"
-             for cell in code if CALLS_SUMMARY.search(cell.source) and nbtool.is_checked(cell)]
+    found = [
+        f"cell {nb.cells.index(cell) + 1}: summary() in a compared cell (its table is not the same "
+        f"everywhere; compare print_architecture instead)"
+        for cell in code
+        if CALLS_SUMMARY.search(cell.source) and nbtool.is_checked(cell)
+    ]
     if not any(CALLS_SUMMARY.search(cell.source) for cell in code):
         found.append("builds a model but never calls model.summary()")
     return found
@@ -153,6 +167,7 @@ def test_every_notebook_that_builds_a_model_shows_its_summary(path):
 
 
 # The checks themselves, on synthetic notebooks.
+
 
 def _notebook(*cells):
     nb = nbformat.v4.new_notebook()
@@ -175,26 +190,33 @@ def test_profile_numbers_come_from_the_settings():
     assert profile_numbers("00_getting_started") == {}
 
 
-@pytest.mark.parametrize("output", [
-    "train: (3000, 28, 28, 1) (3000,) float32\ntest:  (1000, 28, 28, 1) (1000,)\n",  # the issue's example
-    "train images: 3,000\n",
-    "epochs 1, peak learning rate 0.002\n",
-    "batches: 22 = 2700 / 128 rounded up\n",
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "train: (3000, 28, 28, 1) (3000,) float32\ntest:  (1000, 28, 28, 1) (1000,)\n",  # the issue's example
+        "train images: 3,000\n",
+        "epochs 1, peak learning rate 0.002\n",
+        "batches: 22 = 2700 / 128 rounded up\n",
+    ],
+)
 def test_a_profile_number_without_the_profile_fails(output):
     nb = _notebook(("print(x_train.shape)", output))
-    found = unlabelled_profile_numbers(nb, "06_convolutional_networks" if "28, 1" in output or "peak" in output
-                                       else "03_tf_data_pipelines")
+    found = unlabelled_profile_numbers(
+        nb, "06_convolutional_networks" if "28, 1" in output or "peak" in output else "03_tf_data_pipelines"
+    )
     assert found and all(problem.startswith("cell 1: ") for problem in found)
 
 
-@pytest.mark.parametrize("output", [
-    "smoke profile: train (3000, 28, 28, 1), test (1000, 28, 28, 1)\n",  # names the profile
-    "train images: (60000, 28, 28) uint8\n",  # the whole split: no profile in it
-    "dense_1  Dense  (None, 1)  sigmoid  17\n",  # 1 is smoke's epochs, but a small number counts epochs only
-    "output for a batch of 2 images: (2, 13, 13, 1)\n",  # on a line that says so, and batches next to
-    "hidden  Dense  (None, 3000)  relu  12\n",  # "batch"; a layer's shape holds no sample count
-])
+@pytest.mark.parametrize(
+    "output",
+    [
+        "smoke profile: train (3000, 28, 28, 1), test (1000, 28, 28, 1)\n",  # names the profile
+        "train images: (60000, 28, 28) uint8\n",  # the whole split: no profile in it
+        "dense_1  Dense  (None, 1)  sigmoid  17\n",  # 1 is smoke's epochs, but a small number counts epochs only
+        "output for a batch of 2 images: (2, 13, 13, 1)\n",  # on a line that says so, and batches next to
+        "hidden  Dense  (None, 3000)  relu  12\n",  # "batch"; a layer's shape holds no sample count
+    ],
+)
 def test_fixed_numbers_and_named_profiles_pass(output):
     nb = _notebook(("print(...)", output), ("print('not compared')", None))
     assert unlabelled_profile_numbers(nb, "06_convolutional_networks") == []

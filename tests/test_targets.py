@@ -4,12 +4,17 @@ For every self-check target and exercise target, in every profile, the no-learni
 from the data that profile really uses: the real data where this machine has it (CI's first pass has the
 mirror), the stand-in that smoke falls back to, and scikit-learn's bundled sets.
 """
+
 import pytest
 
 from workshop_utils import baselines, config
 
-CASES = [(key, profile) for key in baselines.all_targets() if key not in baselines.NOT_A_LEARNING_TARGET
-         for profile in config.PROFILES]
+CASES = [
+    (key, profile)
+    for key in baselines.all_targets()
+    if key not in baselines.NOT_A_LEARNING_TARGET
+    for profile in config.PROFILES
+]
 
 
 def _name(key):
@@ -17,8 +22,11 @@ def _name(key):
 
 
 def test_every_target_has_a_baseline_or_a_reason():
-    missing = [key for key in baselines.all_targets()
-               if key not in baselines.BASELINES and key not in baselines.NOT_A_LEARNING_TARGET]
+    missing = [
+        key
+        for key in baselines.all_targets()
+        if key not in baselines.BASELINES and key not in baselines.NOT_A_LEARNING_TARGET
+    ]
     assert not missing, f"targets without a no-learning baseline: {missing}"
 
 
@@ -31,7 +39,8 @@ def test_a_model_that_learned_nothing_cannot_reach_the_target(key, profile):
         relation = ">" if baseline.kind == "accuracy" else "<"
         assert baselines.clears(key, profile, baseline), (
             f"{key} in {profile}: target {target} ({direction}) must be {relation} {baseline.bar:.4f} on the "
-            f"{baseline.data} data ({baseline.what})")
+            f"{baseline.data} data ({baseline.what})"
+        )
 
 
 def test_a_target_at_the_majority_share_is_caught(monkeypatch):

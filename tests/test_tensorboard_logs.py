@@ -6,6 +6,7 @@ the run finished (its self-check recorded its figures after the last event file)
 run alone, or the notebook failed) the notebook is executed here, in the smoke profile, into a
 temporary folder.
 """
+
 import json
 import math
 import os
@@ -62,7 +63,8 @@ def check_epoch_scalars(frame, runs, epochs):
                 rows = frame[(frame["run"] == f"{run}/{split}") & (frame["tag"] == tag)]
                 assert sorted(rows["step"]) == list(range(epochs)), (
                     f"{run}/{split} {tag}: expected one value for each of {epochs} epochs, "
-                    f"got steps {sorted(rows['step'])}")
+                    f"got steps {sorted(rows['step'])}"
+                )
                 assert all(math.isfinite(v) for v in rows["value"]), f"{run}/{split} {tag}: {list(rows['value'])}"
 
 

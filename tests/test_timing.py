@@ -1,4 +1,5 @@
 """Unit tests for workshop_utils.timing."""
+
 import keras
 import numpy as np
 import pytest

@@ -40,9 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _load_run_report():
     """workshop_utils.run_report (the figure format) without loading the package, hence Keras."""
-    spec = importlib.util.spec_from_file_location(
-        "run_report", ROOT / "workshop_utils" / "run_report.py"
-    )
+    spec = importlib.util.spec_from_file_location("run_report", ROOT / "workshop_utils" / "run_report.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -187,12 +185,8 @@ def run_line(record):
 
 def banner(entry, record):
     """The HTML box atop a page: the run it shows, the result and every recorded figure."""
-    kind = {"passed": "success", "skipped": "note", "dataset unavailable": "warning"}.get(
-        entry.status, "failure"
-    )
-    figures = "".join(
-        f"<li>{html.escape(run_report.figure(m))}</li>" for m in entry.result.get("metrics") or []
-    )
+    kind = {"passed": "success", "skipped": "note", "dataset unavailable": "warning"}.get(entry.status, "failure")
+    figures = "".join(f"<li>{html.escape(run_report.figure(m))}</li>" for m in entry.result.get("metrics") or [])
     parts = [
         f'<div class="admonition {kind} {BANNER_CLASS}">',
         f'<p class="admonition-title">{html.escape(entry.verdict)}'
@@ -373,9 +367,7 @@ def build(run_dir, out_dir, notebooks_dir=ROOT / "notebooks"):
     if not entries:
         raise NoRun(f"The run in {run_dir} holds no notebooks: run `make run` first.")
     if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists():
-        return entries, [
-            f"{out_dir} exists and is not a site this tool wrote: choose another --out"
-        ]
+        return entries, [f"{out_dir} exists and is not a site this tool wrote: choose another --out"]
     with tempfile.TemporaryDirectory(prefix="keras-workshop-site-") as project:
         site = Path(project) / "site"
         config = write_project(entries, record, run_dir, project, site)
@@ -394,9 +386,7 @@ def build(run_dir, out_dir, notebooks_dir=ROOT / "notebooks"):
             return entries, [f"mkdocs build failed (exit {done.returncode}):\n{output}"]
         problems = check_site(site, entries)
         if not problems:
-            (site / MARKER).write_text(
-                "Built by tools/build_site.py; `make site` replaces this folder.\n"
-            )
+            (site / MARKER).write_text("Built by tools/build_site.py; `make site` replaces this folder.\n")
             if out_dir.exists():
                 shutil.rmtree(out_dir)
             out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ Usage (from the project root):
     .venv/bin/python tools/lab.py          # my_notebooks/, opens a browser tab
     .venv/bin/python tools/lab.py --notebook-dir /tmp/ws --port 8890 --no-browser --token SECRET
 """
+
 import argparse
 import os
 import sys
@@ -19,8 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nbtool  # tools/ is not a package
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ROOT_NOTE = ("note: running as root (a container, a cloud shell, CI?), so JupyterLab starts with "
-             "--allow-root; it still asks for its token.")
+ROOT_NOTE = (
+    "note: running as root (a container, a cloud shell, CI?), so JupyterLab starts with "
+    "--allow-root; it still asks for its token."
+)
 
 
 def is_root():
@@ -73,13 +76,17 @@ def shown(path):
 
 def parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--notebook-dir", default=str(PROJECT_ROOT / "my_notebooks"),
-                        help="the learner's folder (default: my_notebooks/); "
-                             "course notebooks missing there are copied in")
-    parser.add_argument("--source", default=str(PROJECT_ROOT / "notebooks"),
-                        help="the course notebooks (default: notebooks/)")
-    parser.add_argument("--port", type=int, default=None,
-                        help="this port or fail (default: Jupyter's choice, from 8888 on)")
+    parser.add_argument(
+        "--notebook-dir",
+        default=str(PROJECT_ROOT / "my_notebooks"),
+        help="the learner's folder (default: my_notebooks/); course notebooks missing there are copied in",
+    )
+    parser.add_argument(
+        "--source", default=str(PROJECT_ROOT / "notebooks"), help="the course notebooks (default: notebooks/)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=None, help="this port or fail (default: Jupyter's choice, from 8888 on)"
+    )
     parser.add_argument("--ip", default=None, help="the address to listen on (default: localhost)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
     parser.add_argument("--token", default=None, help="the token to ask for (default: random)")
@@ -89,11 +96,12 @@ def parse(argv):
 def main(argv=None):
     args = parse(sys.argv[1:] if argv is None else argv)
     copied = nbtool.workspace(args.source, args.notebook_dir)
-    print(f"Your notebooks are in {shown(args.notebook_dir)}/ ({len(copied)} copied now; git "
-          f"ignores my_notebooks/). The course copies in {shown(args.source)}/ stay as they are.",
-          flush=True)
-    cmd, note = command(args.notebook_dir, port=args.port, open_browser=not args.no_browser,
-                        ip=args.ip)
+    print(
+        f"Your notebooks are in {shown(args.notebook_dir)}/ ({len(copied)} copied now; git "
+        f"ignores my_notebooks/). The course copies in {shown(args.source)}/ stay as they are.",
+        flush=True,
+    )
+    cmd, note = command(args.notebook_dir, port=args.port, open_browser=not args.no_browser, ip=args.ip)
     env = environment(args.token)
     if note:
         print(note, flush=True)

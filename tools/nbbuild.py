@@ -6,11 +6,11 @@ nbval and the headless runner do not execute (tag nbval-skip), e.g. one that sta
     python tools/nbbuild.py outline.py notebooks/NN_name.ipynb
 then `python tools/nbtool.py refresh notebooks/NN_name.ipynb` to store its checked outputs.
 """
+
 import runpy
 import sys
 from pathlib import Path
 
-import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).parent))

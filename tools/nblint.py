@@ -26,6 +26,7 @@ Run times: when the report is of a `workshop` run, each notebook's run-time sent
 2026-11-25 with the TensorFlow backend." Only that sentence is the tool's: hand-written sentences
 after it (on the next lines) stay. A notebook the run did not pass keeps its line, and `fix` says so.
 """
+
 import argparse
 import ast
 import io
@@ -63,30 +64,45 @@ TODO = re.compile(r"\b(TODO|FIXME|XXX)\b")
 # instead.
 _OPTIMIZERS = r"\b(?:SGD|Adam|AdamW|RMSprop|Adagrad|Adadelta|Adamax|Nadam|Ftrl|Lion)\((?:[^()]|\([^()]*\))*?"
 REMOVED_APIS = [
-    (r"\bpredict_classes\b", "predict_classes",
-     "np.argmax(model.predict(x), axis=-1) (or `> 0.5` for one sigmoid output)"),
+    (
+        r"\bpredict_classes\b",
+        "predict_classes",
+        "np.argmax(model.predict(x), axis=-1) (or `> 0.5` for one sigmoid output)",
+    ),
     (r"\btf_keras\b", "tf_keras (Keras 2)", "import keras (Keras 3)"),
     (r"\btensorflow_hub\b", "tensorflow_hub", "keras.applications or KerasHub (keras_hub) models"),
     (r"\bmake_one_shot_iterator\b", "make_one_shot_iterator", "iterate the tf.data.Dataset itself (`for x in ds`)"),
     (r"\btarget_tensors\b", "target_tensors", "pass the targets to fit(x, y)"),
     (r"\btf\.compat\.v1\b", "tf.compat.v1", "TensorFlow 2 and Keras 3 APIs"),
-    (r"\btf\.(?:Session|placeholder|contrib)\b", "a TensorFlow 1 API (Session, placeholder, contrib)",
-     "eager code or tf.function"),
+    (
+        r"\btf\.(?:Session|placeholder|contrib)\b",
+        "a TensorFlow 1 API (Session, placeholder, contrib)",
+        "eager code or tf.function",
+    ),
     (r"\b(?:get|set)_session\b", "get_session/set_session", "nothing: Keras 3 has no sessions"),
     (r"\bpd\.datetime\b", "pd.datetime (removed in pandas 2.0)", "datetime.datetime or pd.Timestamp"),
     (r"\bnp_utils\b", "np_utils", "keras.utils.to_categorical"),
-    (r"monitor\s*=\s*[\"']val_acc[\"']", 'monitor="val_acc" (a key Keras never logs)',
-     'monitor="val_accuracy" (the key follows the metric\'s name)'),
-    (r"\b(?:fit|evaluate|predict)_generator\b", "fit_generator/evaluate_generator/predict_generator",
-     "fit/evaluate/predict, which take generators and keras.utils.PyDataset"),
+    (
+        r"monitor\s*=\s*[\"']val_acc[\"']",
+        'monitor="val_acc" (a key Keras never logs)',
+        'monitor="val_accuracy" (the key follows the metric\'s name)',
+    ),
+    (
+        r"\b(?:fit|evaluate|predict)_generator\b",
+        "fit_generator/evaluate_generator/predict_generator",
+        "fit/evaluate/predict, which take generators and keras.utils.PyDataset",
+    ),
     (r"\bkeras\.wrappers\b", "keras.wrappers.scikit_learn", "the scikeras package"),
     (r"\bCuDNN(?:LSTM|GRU)\b", "CuDNNLSTM/CuDNNGRU", "keras.layers.LSTM/GRU (they use cuDNN by themselves)"),
     (r"\bkeras\.engine\b", "keras.engine", "the public keras.* API"),
     (r"\b(?:set_)?learning_phase\b", "learning_phase/set_learning_phase", "pass training=True/False to the call"),
     (_OPTIMIZERS + r"\blr\s*=", "the optimizer argument lr=", "learning_rate="),
     (_OPTIMIZERS + r"\bdecay\s*=", "the optimizer argument decay=", "a keras.optimizers.schedules schedule"),
-    (r"\bsave_format\s*=", "save(..., save_format=...)",
-     "the file suffix (.keras, .weights.h5), or model.export for a SavedModel"),
+    (
+        r"\bsave_format\s*=",
+        "save(..., save_format=...)",
+        "the file suffix (.keras, .weights.h5), or model.export for a SavedModel",
+    ),
 ]
 REMOVED_APIS = [(re.compile(p), name, instead) for p, name, instead in REMOVED_APIS]
 
@@ -94,25 +110,34 @@ REMOVED_APIS = [(re.compile(p), name, instead) for p, name, instead in REMOVED_A
 # An absolute POSIX path is a known root folder ("/tmp", "/home/me") or has two parts ("/a/b"): a
 # lone "/validation" is a suffix such as a TensorBoard run name, and "/GPU:0" or
 # "/job:worker/task:0" are TensorFlow device names.
-ROOTS = ("tmp|var|home|Users|root|work|shared|mnt|media|data|datasets|content|opt|srv|scratch|usr|etc|private|"
-         "Volumes|dev|run|nfs|gpfs|lustre")
-OUTSIDE_START = re.compile(rf"^(?:/(?![\w-]+:)(?:(?:{ROOTS})(?:[\\/]|$)|[\w.~-]+/[\w.~-])"
-                           r"|~(?:[\\/]|$|\w+[\\/])|[A-Za-z]:[\\/]|\\\\)")
+ROOTS = (
+    "tmp|var|home|Users|root|work|shared|mnt|media|data|datasets|content|opt|srv|scratch|usr|etc|private|"
+    "Volumes|dev|run|nfs|gpfs|lustre"
+)
+OUTSIDE_START = re.compile(
+    rf"^(?:/(?![\w-]+:)(?:(?:{ROOTS})(?:[\\/]|$)|[\w.~-]+/[\w.~-])"
+    r"|~(?:[\\/]|$|\w+[\\/])|[A-Za-z]:[\\/]|\\\\)"
+)
 PARENT_PART = re.compile(r"(?:^|[\\/])\.\.(?:[\\/]|$)")
 OUTSIDE_CODE = [
     (re.compile(r"\bPath\.home\s*\("), "Path.home() (the home folder)"),
     (re.compile(r"\bexpanduser\s*\("), "expanduser (the home folder)"),
-    (re.compile(r"\btempfile\.\w+|\b(?:gettempdir|mkdtemp|mkstemp|TemporaryDirectory)\b"),
-     "the system's temporary folder (tempfile)"),
-    (re.compile(r"""(?:environ(?:\.get)?\s*[\[(]|getenv\s*\()\s*["'](?:HOME|USERPROFILE|TMPDIR|TEMP)["']"""),
-     "the home or temporary folder from the environment"),
+    (
+        re.compile(r"\btempfile\.\w+|\b(?:gettempdir|mkdtemp|mkstemp|TemporaryDirectory)\b"),
+        "the system's temporary folder (tempfile)",
+    ),
+    (
+        re.compile(r"""(?:environ(?:\.get)?\s*[\[(]|getenv\s*\()\s*["'](?:HOME|USERPROFILE|TMPDIR|TEMP)["']"""),
+        "the home or temporary folder from the environment",
+    ),
 ]
 
 RUN_TIME_LINE = re.compile(r"^\*\*Run time\b")
 GENERATED_RUN_TIME = re.compile(
     r"^\*\*Run time:\*\* (about .+ in the `workshop` profile \(the default\) on .+, "
     r"measured on \d{4}-\d{2}-\d{2} with the .+ backend|not measured in the `workshop` profile: the run "
-    r"of \d{4}-\d{2}-\d{2} on .+ could not get the notebook's dataset)\.$")
+    r"of \d{4}-\d{2}-\d{2} on .+ could not get the notebook's dataset)\.$"
+)
 LINK_LINE = re.compile(r"Open in Colab|Open in Vertex AI Workbench|^\*Launch links\b")
 BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
@@ -142,10 +167,13 @@ PLACEHOLDER_OWNERS = ("your-github-user", "your-user", "your-username", "owner",
 # Branch names a ref must not be: launch links and installs pin a tag or a commit.
 BRANCH_NAMES = ("main", "master", "develop", "development", "dev", "trunk", "head", "gh-pages", "latest")
 GIT_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
-SET_HOME = ("set `repository` and `ref` (a tag or a commit) under `[tool.keras-workshop]` in "
-            "pyproject.toml, then run `make lint-fix`")
-NO_HOME_LINE = ("*Launch links (Colab, Vertex AI Workbench) appear here once the course has a public home: "
-                + SET_HOME + ".*")
+SET_HOME = (
+    "set `repository` and `ref` (a tag or a commit) under `[tool.keras-workshop]` in "
+    "pyproject.toml, then run `make lint-fix`"
+)
+NO_HOME_LINE = (
+    "*Launch links (Colab, Vertex AI Workbench) appear here once the course has a public home: " + SET_HOME + ".*"
+)
 
 
 def is_placeholder(owner):
@@ -161,13 +189,11 @@ def ref_problem(ref, git_dir=None):
         git_dir: a clone of the course; a ref naming one of its branches (and no tag) is refused.
     """
     if not ref:
-        return ("is not set: name a tag (e.g. v1.0) or a commit, so that links and installs never "
-                "follow a branch")
+        return "is not set: name a tag (e.g. v1.0) or a commit, so that links and installs never follow a branch"
     if not GIT_REF.fullmatch(ref) or ".." in ref:
         return f"{ref!r} is not a git tag or commit name"
     if ref.lower() in BRANCH_NAMES:
-        return (f"{ref!r} is a branch: what learners run would change with every push; name a tag "
-                "or a commit")
+        return f"{ref!r} is a branch: what learners run would change with every push; name a tag or a commit"
     if git_dir is not None and ref in local_branches(git_dir):
         return f"{ref!r} is a branch of this clone (and no tag): name a tag or a commit"
     return None
@@ -178,12 +204,17 @@ def local_branches(git_dir):
     if not (Path(git_dir) / ".git").exists():
         return set()
     try:
-        refs = subprocess.run(["git", "-C", str(git_dir), "for-each-ref", "--format=%(refname)"],
-                              capture_output=True, text=True, timeout=20, check=True).stdout.split()
+        refs = subprocess.run(
+            ["git", "-C", str(git_dir), "for-each-ref", "--format=%(refname)"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         return set()
-    tags = {r[len("refs/tags/"):] for r in refs if r.startswith("refs/tags/")}
-    branches = {r[len("refs/heads/"):] for r in refs if r.startswith("refs/heads/")}
+    tags = {r[len("refs/tags/") :] for r in refs if r.startswith("refs/tags/")}
+    branches = {r[len("refs/heads/") :] for r in refs if r.startswith("refs/heads/")}
     branches |= {r.split("/", 3)[3] for r in refs if r.startswith("refs/remotes/") and r.count("/") >= 3}
     return branches - tags - {"HEAD"}
 
@@ -210,15 +241,15 @@ class Repository:
         return f"https://github.com/{self.owner}/{self.name}"
 
     def colab(self, relpath):
-        return (f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.ref}/"
-                + relpath)
+        return f"https://colab.research.google.com/github/{self.owner}/{self.name}/blob/{self.ref}/" + relpath
 
     def raw(self, relpath):
         return f"https://raw.githubusercontent.com/{self.owner}/{self.name}/{self.ref}/{relpath}"
 
     def vertex(self, relpath):
-        return ("https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url="
-                + quote(self.raw(relpath), safe=""))
+        return "https://console.cloud.google.com/vertex-ai/workbench/deploy-notebook?download_url=" + quote(
+            self.raw(relpath), safe=""
+        )
 
     def links(self, relpath):
         """The header line with the launch links of a notebook (relpath: notebooks/02_x.ipynb).
@@ -245,8 +276,10 @@ class Repository:
                 import sys
 
                 if {COLAB_MARKER}:
-                    print("This copy of the course names no repository to install workshop_utils "
-                          "from: ask your instructor where the course lives.")
+                    print(
+                        "This copy of the course names no repository to install workshop_utils "
+                        "from: ask your instructor where the course lives."
+                    )
                 """).rstrip("\n")
         return textwrap.dedent(f"""\
             # On Google Colab only: install the course package (workshop_utils) and Keras Tuner from
@@ -271,11 +304,15 @@ def load_repository(pyproject=PYPROJECT, git_dir=ROOT):
     url = setting.get("repository", "")
     match = re.fullmatch(r"https://github\.com/([A-Za-z0-9-]+)/([A-Za-z0-9._-]+?)(?:\.git)?/?", url)
     if not match:
-        raise SystemExit(f"{pyproject}: [tool.keras-workshop] repository must be a GitHub URL such as "
-                         f'"https://github.com/OWNER/keras-workshop" (found {url!r}).')
+        raise SystemExit(
+            f"{pyproject}: [tool.keras-workshop] repository must be a GitHub URL such as "
+            f'"https://github.com/OWNER/keras-workshop" (found {url!r}).'
+        )
     if "branch" in setting:
-        raise SystemExit(f"{pyproject}: [tool.keras-workshop] branch is no longer read: links and installs "
-                         'follow no branch. Set ref = "<a tag or a commit>" instead.')
+        raise SystemExit(
+            f"{pyproject}: [tool.keras-workshop] branch is no longer read: links and installs "
+            'follow no branch. Set ref = "<a tag or a commit>" instead.'
+        )
     pins = [d for d in data.get("project", {}).get("dependencies", []) if d.startswith("keras-tuner")]
     ref = str(setting.get("ref", "")).strip()
     if is_placeholder(match[1]):
@@ -311,8 +348,13 @@ def link_relpath(path):
 
 def headings(nb, level="## "):
     """(cell number, heading line) of every markdown heading of one level."""
-    return [(i, line.strip()) for i, cell in enumerate(nb.cells, start=1) if cell.cell_type == "markdown"
-            for line in cell.source.splitlines() if line.startswith(level)]
+    return [
+        (i, line.strip())
+        for i, cell in enumerate(nb.cells, start=1)
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith(level)
+    ]
 
 
 def header(nb):
@@ -353,6 +395,8 @@ def string_values(code):
 def line_of(text, match):
     """The stripped line of text on which a regex match starts."""
     return text.splitlines()[text.count("\n", 0, match.start())].strip()
+
+
 # --------------------------------------------------------------------------------------------------
 # - The rule registry
 
@@ -390,21 +434,25 @@ def rule(rule_id, message, kinds=("course",), fixable=False):
         kinds: the notebooks it applies to: "course" (notebooks/), "solution" (solutions/).
         fixable: whether `fix` repairs (some of) what it finds.
     """
+
     def register(function):
         if rule_id in RULES:
             raise ValueError(f"lint rule {rule_id!r} is registered twice")
         RULES[rule_id] = Rule(rule_id, message, tuple(kinds), function, fixable)
         return function
+
     return register
 
 
 def fixer(rule_id):
     """Register the repair of a fixable rule: (Notebook, report, said) -> what it changed."""
+
     def register(function):
         if rule_id not in RULES or not RULES[rule_id].fixable:
             raise ValueError(f"{rule_id!r} is not a registered fixable rule")
         FIXERS[rule_id] = function
         return function
+
     return register
 
 
@@ -463,8 +511,14 @@ def check_notebook(path, repo=None, skip=()):
         for issue in item.check(notebook) or ():
             found.append(Problem(notebook.shown, item.id, issue.what, issue.how, issue.cell, issue.fixable))
     if notebook.nb is None:  # never skipped: no other rule could look at it
-        found.append(Problem(notebook.shown, "stored-form", f"cannot be read as a notebook ({notebook.error})",
-                             f"restore it with `git checkout -- {notebook.shown}`"))
+        found.append(
+            Problem(
+                notebook.shown,
+                "stored-form",
+                f"cannot be read as a notebook ({notebook.error})",
+                f"restore it with `git checkout -- {notebook.shown}`",
+            )
+        )
     return found
 
 
@@ -477,8 +531,14 @@ def check_numbers(paths, skip=()):
         if kind_of(path) == "course" and COURSE_NAME.match(Path(path).name):
             key = (Path(path).parent.resolve(), Path(path).name[:2])
             if key in seen:
-                found.append(Problem(display(path), "name", f"shares its number with {Path(seen[key]).name}",
-                                     "give every notebook its own number"))
+                found.append(
+                    Problem(
+                        display(path),
+                        "name",
+                        f"shares its number with {Path(seen[key]).name}",
+                        "give every notebook its own number",
+                    )
+                )
             seen.setdefault(key, path)
     return found
 
@@ -487,16 +547,25 @@ def check_numbers(paths, skip=()):
 # - The rules, in the order their problems are printed
 
 
-@rule("name", "file named NN_name.ipynb (two digits, underscore, lower-case name); no two notebooks share "
-      "a number", kinds=KINDS)
+@rule(
+    "name",
+    "file named NN_name.ipynb (two digits, underscore, lower-case name); no two notebooks share a number",
+    kinds=KINDS,
+)
 def rule_name(notebook):
     if not notebook.named:
-        yield Issue("the file name is not NN_name.ipynb (two digits, underscore, lower-case name)",
-                    "rename it, e.g. 03_tf_data_pipelines.ipynb")
+        yield Issue(
+            "the file name is not NN_name.ipynb (two digits, underscore, lower-case name)",
+            "rename it, e.g. 03_tf_data_pipelines.ipynb",
+        )
 
 
-@rule("stored-form", "the stored form of tools/nbtool.py: outputs only on cells tagged nbval-check-output; "
-      "a file that is no notebook", kinds=KINDS, fixable=True)
+@rule(
+    "stored-form",
+    "the stored form of tools/nbtool.py: outputs only on cells tagged nbval-check-output; a file that is no notebook",
+    kinds=KINDS,
+    fixable=True,
+)
 def rule_stored_form(notebook):
     listed = nbtool.problems(notebook.path)
     if not listed:
@@ -504,100 +573,159 @@ def rule_stored_form(notebook):
     shown, number = notebook.shown, notebook.number
     ran = [p.split(":")[0] for p in listed if "untagged cell has stored outputs" in p]
     missing = [p.split(":")[0] for p in listed if "no stored outputs" in p]
-    refresh = (f"make refresh-notebooks NB={number}" if notebook.kind == "course"
-               else f"python tools/nbtool.py refresh {shown}")
+    refresh = (
+        f"make refresh-notebooks NB={number}"
+        if notebook.kind == "course"
+        else f"python tools/nbtool.py refresh {shown}"
+    )
     if ran:
         cells = ", ".join(ran[:5]) + (", ..." if len(ran) > 5 else "")
-        how = (f"if you ran it in Jupyter, restore the course copy with `git checkout -- {shown}` (drops your "
-               f"edits; `make lab` works on copies); if you changed it on purpose, store it with `{refresh}`")
+        how = (
+            f"if you ran it in Jupyter, restore the course copy with `git checkout -- {shown}` (drops your "
+            f"edits; `make lab` works on copies); if you changed it on purpose, store it with `{refresh}`"
+        )
         yield Issue(f"holds outputs saved from a run ({cells})", how, fixable=not missing)
     elif missing:
         yield Issue(f"compared cells have no stored outputs ({', '.join(missing)})", f"store them with `{refresh}`")
     else:
-        yield Issue("not in the stored form (" + "; ".join(listed) + ")", f"`make lint-fix` (or `{refresh}`)",
-                    fixable=True)
+        yield Issue(
+            "not in the stored form (" + "; ".join(listed) + ")", f"`make lint-fix` (or `{refresh}`)", fixable=True
+        )
 
 
-@rule("title", 'the first cell is markdown and starts with "# NN · Title" (solutions: "# Solutions · NN · '
-      'Title"), NN being the file\'s number', kinds=KINDS)
+@rule(
+    "title",
+    'the first cell is markdown and starts with "# NN · Title" (solutions: "# Solutions · NN · '
+    "Title\"), NN being the file's number",
+    kinds=KINDS,
+)
 def rule_title(notebook):
     number, text = notebook.number, notebook.header
     if notebook.kind == "solution":
         title = SOLUTION_TITLE.match(text)
         if not title:
-            yield Issue('the first cell does not start with "# Solutions · NN · Title"',
-                        f'make the first cell a markdown cell starting "# Solutions · {number} · <title of '
-                        f'notebook {number}>"', 1)
+            yield Issue(
+                'the first cell does not start with "# Solutions · NN · Title"',
+                f'make the first cell a markdown cell starting "# Solutions · {number} · <title of notebook {number}>"',
+                1,
+            )
         elif title[1] != number:
-            yield Issue(f"the title says {title[1]} but the file name says {number}",
-                        "make the number in the title and in the file name the same", 1)
+            yield Issue(
+                f"the title says {title[1]} but the file name says {number}",
+                "make the number in the title and in the file name the same",
+                1,
+            )
         return
     title = TITLE.match(text)
     if not title:
-        yield Issue('the first cell does not start with "# NN · Title"',
-                    f'make the first cell a markdown cell whose first line is "# {number} · <title>"', 1)
+        yield Issue(
+            'the first cell does not start with "# NN · Title"',
+            f'make the first cell a markdown cell whose first line is "# {number} · <title>"',
+            1,
+        )
     elif title[1] != number:
-        yield Issue(f"the title says {title[1]} but the file name says {number}",
-                    "make the number in the title and in the file name the same", 1)
+        yield Issue(
+            f"the title says {title[1]} but the file name says {number}",
+            "make the number in the title and in the file name the same",
+            1,
+        )
 
 
 @rule("learn", 'the first cell says "What you will learn"')
 def rule_learn(notebook):
     if "What you will learn" not in notebook.header:
-        yield Issue('the header has no "What you will learn"', 'add "**What you will learn**" and 3-5 bullets to '
-                    "the first cell", 1)
+        yield Issue(
+            'the header has no "What you will learn"',
+            'add "**What you will learn**" and 3-5 bullets to the first cell',
+            1,
+        )
 
 
-@rule("run-time", 'the first cell has a "**Run time:**" line, written by `fix` from the last workshop run '
-      "report", fixable=True)
+@rule(
+    "run-time",
+    'the first cell has a "**Run time:**" line, written by `fix` from the last workshop run report',
+    fixable=True,
+)
 def rule_run_time(notebook):
     run_time = [line for line in notebook.header.splitlines() if RUN_TIME_LINE.match(line)]
     if not run_time:
-        yield Issue('the header has no "**Run time:**" line', 'add a "**Run time:**" line to the first cell, then '
-                    "`make lint-fix` after a workshop run (`make run`)", 1)
+        yield Issue(
+            'the header has no "**Run time:**" line',
+            'add a "**Run time:**" line to the first cell, then `make lint-fix` after a workshop run (`make run`)',
+            1,
+        )
     elif not GENERATED_RUN_TIME.match(run_time[0]):
-        yield Issue("the run-time line is written by hand, not taken from a run report",
-                    "`make lint-fix` after a workshop run of this notebook (`make run`)", 1, True)
+        yield Issue(
+            "the run-time line is written by hand, not taken from a run report",
+            "`make lint-fix` after a workshop run of this notebook (`make run`)",
+            1,
+            True,
+        )
 
 
 @rule("prerequisites", 'the first cell says "Prerequisites"')
 def rule_prerequisites(notebook):
     if "Prerequisites" not in notebook.header:
-        yield Issue('the header has no "Prerequisites"',
-                    'add "**Prerequisites:**" (the earlier notebooks this one builds on) to the first cell', 1)
+        yield Issue(
+            'the header has no "Prerequisites"',
+            'add "**Prerequisites:**" (the earlier notebooks this one builds on) to the first cell',
+            1,
+        )
 
 
-@rule("launch-links", "the first cell's Open in Colab / Open in Vertex AI Workbench links match "
-      "the course's home ([tool.keras-workshop] in pyproject.toml); without a home, the sentence "
-      "saying how to set one",
-      fixable=True)
+@rule(
+    "launch-links",
+    "the first cell's Open in Colab / Open in Vertex AI Workbench links match "
+    "the course's home ([tool.keras-workshop] in pyproject.toml); without a home, the sentence "
+    "saying how to set one",
+    fixable=True,
+)
 def rule_launch_links(notebook):
     repo = notebook.repo
     expected = repo.links(link_relpath(notebook.path))
     present = [line for line in notebook.header.splitlines() if LINK_LINE.search(line)]
     if not present:
-        what = ("the header lacks the sentence on launch links" if repo.placeholder
-                else "the header has no Open in Colab / Open in Vertex AI Workbench links")
+        what = (
+            "the header lacks the sentence on launch links"
+            if repo.placeholder
+            else "the header has no Open in Colab / Open in Vertex AI Workbench links"
+        )
         yield Issue(what, "`make lint-fix` (builds them from [tool.keras-workshop] in pyproject.toml)", 1, True)
     elif present != [expected]:
         home = "placeholder: no public home yet" if repo.placeholder else f"{repo.url} at {repo.ref}"
-        yield Issue(f"the launch links do not match the course's home setting ({home})",
-                    "`make lint-fix` (rewrites them from [tool.keras-workshop] in pyproject.toml)", 1, True)
+        yield Issue(
+            f"the launch links do not match the course's home setting ({home})",
+            "`make lint-fix` (rewrites them from [tool.keras-workshop] in pyproject.toml)",
+            1,
+            True,
+        )
 
 
-@rule("colab-install", "notebook 00's first code cell is the Colab install cell (only there), as built from "
-      "the course's home: pinned at `ref`, or installing nothing while there is no home", fixable=True)
+@rule(
+    "colab-install",
+    "notebook 00's first code cell is the Colab install cell (only there), as built from "
+    "the course's home: pinned at `ref`, or installing nothing while there is no home",
+    fixable=True,
+)
 def rule_colab_install(notebook):
     code = notebook.cells("code")
     if notebook.number in COLAB_INSTALL_NOTEBOOKS and (not code or COLAB_MARKER not in code[0][1].source):
-        yield Issue("the first code cell is not the Colab install cell", "`make lint-fix` (adds it before the "
-                    "setup cell)", code[0][0] if code else None, True)
+        yield Issue(
+            "the first code cell is not the Colab install cell",
+            "`make lint-fix` (adds it before the setup cell)",
+            code[0][0] if code else None,
+            True,
+        )
     for i, cell in code:
         if COLAB_MARKER in cell.source and cell.source != notebook.repo.colab_install():
             repo = notebook.repo
             home = "placeholder: no public home yet" if repo.placeholder else f"{repo.url}@{repo.ref}"
-            yield Issue(f"the Colab install cell is out of step with the course's home setting ({home})",
-                        "`make lint-fix`", i, True)
+            yield Issue(
+                f"the Colab install cell is out of step with the course's home setting ({home})",
+                "`make lint-fix`",
+                i,
+                True,
+            )
 
 
 # Launch links and installs: (what, pattern with the groups owner, name, ref). Matched on the URL-
@@ -605,22 +733,37 @@ def rule_colab_install(notebook):
 SOURCES = [
     ("a Colab link", re.compile(r"colab\.research\.google\.com/github/([\w-]+)/([\w.-]+)/blob/([^/\s)\"'<>]+)")),
     ("a raw-file link", re.compile(r"raw\.githubusercontent\.com/([\w-]+)/([\w.-]+)/([^/\s)\"'<>]+)")),
-    ("an install", re.compile(r"git\+(?:https?|ssh)://(?:git@)?github\.com/([\w-]+)/([\w.-]+?)(?:\.git)?"
-                              r"(?:@([^\s\"'#]+))?(?=[\s\"'#]|$)")),
+    (
+        "an install",
+        re.compile(
+            r"git\+(?:https?|ssh)://(?:git@)?github\.com/([\w-]+)/([\w.-]+?)(?:\.git)?"
+            r"(?:@([^\s\"'#]+))?(?=[\s\"'#]|$)"
+        ),
+    ),
 ]
 GITHUB_OWNER = re.compile(r"(?:github\.com|githubusercontent\.com|colab\.research\.google\.com/github)/([\w-]+)")
 
 
-@rule("pinned-links", "no link to or install from the placeholder repository, and no launch link or install "
-      "that follows a branch: they name a tag or a commit", kinds=KINDS, fixable=True)
+@rule(
+    "pinned-links",
+    "no link to or install from the placeholder repository, and no launch link or install "
+    "that follows a branch: they name a tag or a commit",
+    kinds=KINDS,
+    fixable=True,
+)
 def rule_pinned_links(notebook):
     for i, cell in notebook.cells():
         text = unquote(cell.source)
         fixable = notebook.kind == "course" and (i == 1 or COLAB_MARKER in cell.source)
         owners = sorted({m[1] for m in GITHUB_OWNER.finditer(text) if is_placeholder(m[1])})
         if owners:
-            yield Issue(f"links to or installs from the placeholder GitHub account {owners[0]!r}: whoever "
-                        "registers it would decide what runs for every learner", SET_HOME, i, fixable)
+            yield Issue(
+                f"links to or installs from the placeholder GitHub account {owners[0]!r}: whoever "
+                "registers it would decide what runs for every learner",
+                SET_HOME,
+                i,
+                fixable,
+            )
             continue
         said = set()
         for kind, pattern in SOURCES:
@@ -634,8 +777,12 @@ def rule_pinned_links(notebook):
                     continue
                 if what not in said:
                     said.add(what)
-                    yield Issue(what + ": what learners get would change with every push",
-                                "pin a tag or a commit: " + SET_HOME, i, fixable)
+                    yield Issue(
+                        what + ": what learners get would change with every push",
+                        "pin a tag or a commit: " + SET_HOME,
+                        i,
+                        fixable,
+                    )
 
 
 @rule("setup", 'a "## Setup" heading and the call workshop_utils.setup("<file stem>")')
@@ -644,34 +791,46 @@ def rule_setup(notebook):
     if setup is None:
         yield Issue('no "## Setup" heading', 'add a markdown cell "## Setup" before the setup cell', 2)
     if f'workshop_utils.setup("{notebook.stem}")' not in notebook.code:
-        yield Issue(f'no call workshop_utils.setup("{notebook.stem}")', "start the setup cell with `import "
-                    f'workshop_utils`, then `cfg = workshop_utils.setup("{notebook.stem}")`', setup and setup + 1)
+        yield Issue(
+            f'no call workshop_utils.setup("{notebook.stem}")',
+            f'start the setup cell with `import workshop_utils`, then `cfg = workshop_utils.setup("{notebook.stem}")`',
+            setup and setup + 1,
+        )
 
 
 @rule("checked-output", "at least one cell tagged nbval-check-output (a deterministic output nbval compares)")
 def rule_checked_output(notebook):
     if not any(nbtool.is_checked(c) for c in notebook.nb.cells):
-        yield Issue(f"no cell tagged {nbtool.CHECK_TAG}", f"tag the cell that prints the architecture "
-                    f"(print_architecture) {nbtool.CHECK_TAG}, then `make refresh-notebooks NB={notebook.number}`")
+        yield Issue(
+            f"no cell tagged {nbtool.CHECK_TAG}",
+            f"tag the cell that prints the architecture "
+            f"(print_architecture) {nbtool.CHECK_TAG}, then `make refresh-notebooks NB={notebook.number}`",
+        )
 
 
 @rule("recap", 'a "## What you learned" heading')
 def rule_recap(notebook):
     if cell_of_heading(notebook, "## What you learned") is None:
-        yield Issue('no "## What you learned" recap heading', 'add a markdown cell "## What you learned" with 3 '
-                    'bullets before "## Exercises"',
-                    cell_of_heading(notebook, "## Exercises") or len(notebook.nb.cells))
+        yield Issue(
+            'no "## What you learned" recap heading',
+            'add a markdown cell "## What you learned" with 3 bullets before "## Exercises"',
+            cell_of_heading(notebook, "## Exercises") or len(notebook.nb.cells),
+        )
 
 
 @rule("exercises", 'a "## Exercises" heading, after the recap')
 def rule_exercises(notebook):
     recap, exercises = cell_of_heading(notebook, "## What you learned"), cell_of_heading(notebook, "## Exercises")
     if exercises is None:
-        yield Issue('no "## Exercises" heading', 'end the notebook with a markdown cell "## Exercises": 2-3 '
-                    "exercises, each with a *Hint:* and its check", len(notebook.nb.cells))
+        yield Issue(
+            'no "## Exercises" heading',
+            'end the notebook with a markdown cell "## Exercises": 2-3 exercises, each with a *Hint:* and its check',
+            len(notebook.nb.cells),
+        )
     elif recap is not None and exercises < recap:
-        yield Issue('"## Exercises" comes before "## What you learned"', "move the recap before the exercises",
-                    exercises)
+        yield Issue(
+            '"## Exercises" comes before "## What you learned"', "move the recap before the exercises", exercises
+        )
 
 
 def cell_of_heading(notebook, name):
@@ -688,8 +847,11 @@ def registered_exercises(number):
     return dict(REGISTERED.findall(module.read_text())) if module.is_file() else {}
 
 
-@rule("checked-exercises", 'from notebook 01 on: 2-3 "### Exercise NN.k · title" sections, each with its '
-      "exercises.check call and titled as its check in workshop_utils/exercises/nbNN.py")
+@rule(
+    "checked-exercises",
+    'from notebook 01 on: 2-3 "### Exercise NN.k · title" sections, each with its '
+    "exercises.check call and titled as its check in workshop_utils/exercises/nbNN.py",
+)
 def rule_checked_exercises(notebook):
     number = notebook.number
     if number == "00":
@@ -699,21 +861,35 @@ def rule_checked_exercises(notebook):
         for exercise_id, title in EXERCISE_HEADING.findall(cell.source):
             where[exercise_id] = (i, title.strip())
     if not 2 <= len(where) <= 3:
-        yield Issue(f"{len(where)} checked exercises (want 2-3)", f'give each exercise a heading "### Exercise '
-                    f'{number}.k · title" and a code cell that ends in exercises.check("{number}.k", ...)')
+        yield Issue(
+            f"{len(where)} checked exercises (want 2-3)",
+            f'give each exercise a heading "### Exercise '
+            f'{number}.k · title" and a code cell that ends in exercises.check("{number}.k", ...)',
+        )
     for exercise_id, (cell, title) in sorted(where.items()):
         if exercise_id not in registered:
-            yield Issue(f"exercise {exercise_id} has no check", f'register one with @exercise("{exercise_id}", '
-                        f'"{title}") in workshop_utils/exercises/nb{number}.py', cell)
+            yield Issue(
+                f"exercise {exercise_id} has no check",
+                f'register one with @exercise("{exercise_id}", "{title}") in workshop_utils/exercises/nb{number}.py',
+                cell,
+            )
         elif registered[exercise_id].lower() != title.lower():
-            yield Issue(f"exercise {exercise_id} is titled {title!r} here but {registered[exercise_id]!r} in its "
-                        "check", "use one title in both places", cell)
+            yield Issue(
+                f"exercise {exercise_id} is titled {title!r} here but {registered[exercise_id]!r} in its check",
+                "use one title in both places",
+                cell,
+            )
         if f'exercises.check("{exercise_id}"' not in notebook.code:
-            yield Issue(f"exercise {exercise_id} has no check call",
-                        f'end its code cell with exercises.check("{exercise_id}", ...)', cell)
+            yield Issue(
+                f"exercise {exercise_id} has no check call",
+                f'end its code cell with exercises.check("{exercise_id}", ...)',
+                cell,
+            )
     for exercise_id in sorted(set(registered) - set(where)):
-        yield Issue(f"the check {exercise_id} has no exercise in the notebook",
-                    f'add a "### Exercise {exercise_id} · ..." section, or remove the check')
+        yield Issue(
+            f"the check {exercise_id} has no exercise in the notebook",
+            f'add a "### Exercise {exercise_id} · ..." section, or remove the check',
+        )
 
 
 @rule("todo", "no TODO, FIXME or XXX in any cell", kinds=KINDS)
@@ -722,35 +898,55 @@ def rule_todo(notebook):
         for line in cell.source.splitlines():
             word = TODO.search(line)
             if word:
-                yield Issue(f"{word[1]} left in a {cell.cell_type} cell: {line.strip()[:80]!r}",
-                            "finish the work or remove the note", i)
+                yield Issue(
+                    f"{word[1]} left in a {cell.cell_type} cell: {line.strip()[:80]!r}",
+                    "finish the work or remove the note",
+                    i,
+                )
 
 
-@rule("removed-api", "no call of an API that Keras 3 / TensorFlow 2 / pandas 2 removed (code cells only, so that "
-      "markdown may name them)", kinds=KINDS)
+@rule(
+    "removed-api",
+    "no call of an API that Keras 3 / TensorFlow 2 / pandas 2 removed (code cells only, so that "
+    "markdown may name them)",
+    kinds=KINDS,
+)
 def rule_removed_api(notebook):
     for i, cell in notebook.cells("code"):
         for pattern, name, instead in REMOVED_APIS:
             match = pattern.search(cell.source)
             if match:
-                yield Issue(f"uses {name}: {line_of(cell.source, match)[:80]!r}",
-                            f"use {instead} (markdown may name the old API in words)", i)
+                yield Issue(
+                    f"uses {name}: {line_of(cell.source, match)[:80]!r}",
+                    f"use {instead} (markdown may name the old API in words)",
+                    i,
+                )
 
 
-@rule("outside-path", "no path outside the project in code (/tmp, /home, C:\\, ~, .., the home or temporary "
-      "folder); build paths from workshop_utils.paths (artifacts_dir)", kinds=KINDS)
+@rule(
+    "outside-path",
+    "no path outside the project in code (/tmp, /home, C:\\, ~, .., the home or temporary "
+    "folder); build paths from workshop_utils.paths (artifacts_dir)",
+    kinds=KINDS,
+)
 def rule_outside_path(notebook):
     for i, cell in notebook.cells("code"):
         for line, value in string_values(cell.source):
             if OUTSIDE_START.match(value) or PARENT_PART.search(value):
-                yield Issue(f"path outside the project {value[:60]!r}" + (f" (line {line})" if line else ""),
-                            f'build it from workshop_utils.paths.artifacts_dir("{nb_stem(notebook)}") '
-                            "(git-ignored) or another path inside the project", i)
+                yield Issue(
+                    f"path outside the project {value[:60]!r}" + (f" (line {line})" if line else ""),
+                    f'build it from workshop_utils.paths.artifacts_dir("{nb_stem(notebook)}") '
+                    "(git-ignored) or another path inside the project",
+                    i,
+                )
         for pattern, name in OUTSIDE_CODE:
             match = pattern.search(cell.source)
             if match:
-                yield Issue(f"uses {name}: {line_of(cell.source, match)[:80]!r}",
-                            "write under workshop_utils.paths.artifacts_dir(...) instead", i)
+                yield Issue(
+                    f"uses {name}: {line_of(cell.source, match)[:80]!r}",
+                    "write under workshop_utils.paths.artifacts_dir(...) instead",
+                    i,
+                )
 
 
 def nb_stem(notebook):
@@ -793,26 +989,33 @@ def load_report(path):
     path = Path(path)
     keep = "run-time lines left as they are"
     if not path.exists():
-        return None, (f"no run report at {display(path)}: {keep} (run `make run` in the workshop profile, "
-                      "then `make lint-fix`)")
+        return None, (
+            f"no run report at {display(path)}: {keep} (run `make run` in the workshop profile, then `make lint-fix`)"
+        )
     try:
         report = json.loads(path.read_text())
         profile = report["profile"]
     except (ValueError, KeyError) as exc:
         return None, f"cannot read the run report {display(path)} ({exc}): {keep}"
     if profile != "workshop":
-        return None, (f"the last run ({display(path)}, {report.get('date', '?')}) used the {profile} profile, "
-                      f"not workshop: {keep}")
+        return None, (
+            f"the last run ({display(path)}, {report.get('date', '?')}) used the {profile} profile, "
+            f"not workshop: {keep}"
+        )
     return report, None
 
 
 def run_time_sentence(report, entry):
     if entry.get("status") == "dataset unavailable":
-        return (f"**Run time:** not measured in the `workshop` profile: the run of {str(report['date'])[:10]} on "
-                f"{machine(str(report.get('device', '')))} could not get the notebook's dataset.")
-    return (f"**Run time:** about {about(float(entry['seconds']))} in the `workshop` profile (the default) on "
-            f"{machine(str(report.get('device', '')))}, measured on {str(report['date'])[:10]} with the "
-            f"{BACKENDS.get(report.get('backend'), report.get('backend'))} backend.")
+        return (
+            f"**Run time:** not measured in the `workshop` profile: the run of {str(report['date'])[:10]} on "
+            f"{machine(str(report.get('device', '')))} could not get the notebook's dataset."
+        )
+    return (
+        f"**Run time:** about {about(float(entry['seconds']))} in the `workshop` profile (the default) on "
+        f"{machine(str(report.get('device', '')))}, measured on {str(report['date'])[:10]} with the "
+        f"{BACKENDS.get(report.get('backend'), report.get('backend'))} backend."
+    )
 
 
 def first_sentence_end(text):
@@ -830,7 +1033,7 @@ def set_run_time(source, sentence):
         at = next((i for i, line in enumerate(lines) if line.startswith("**Prerequisites")), len(lines))
         return "\n".join(lines[:at] + [sentence] + lines[at:]), ""
     if GENERATED_RUN_TIME.match(lines[start]):
-        return "\n".join(lines[:start] + [sentence] + lines[start + 1:]), ""
+        return "\n".join(lines[:start] + [sentence] + lines[start + 1 :]), ""
     end = start + 1  # the hand-written paragraph ends at a blank line or the next **Field** or list item
     while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith(("**", "- ", "#")):
         end += 1
@@ -911,8 +1114,10 @@ def fix_notebook(path, repo=None, report=None, skip=()):
     if notebook.nb is None:
         return [], check_notebook(path, notebook.repo, skip)
     nb, shown, said, changed = notebook.nb, notebook.shown, [], []
-    ran = any(c.cell_type == "code" and not nbtool.is_checked(c) and (c.get("outputs") or c.get("execution_count"))
-              for c in nb.cells)
+    ran = any(
+        c.cell_type == "code" and not nbtool.is_checked(c) and (c.get("outputs") or c.get("execution_count"))
+        for c in nb.cells
+    )
     if notebook.kind == "course" and nb.cells and nb.cells[0].cell_type == "markdown":
         for rule_id, function in FIXERS.items():
             if rule_id not in skip:
@@ -925,8 +1130,10 @@ def fix_notebook(path, repo=None, report=None, skip=()):
         Path(path).write_text(text)
         said.insert(0, f"{shown}: fixed {', '.join(changed)}")
         if ran:
-            said.append(f"{shown}: removed the outputs of a run; if it ran in another profile than smoke, store the "
-                        f"compared outputs again with `make refresh-notebooks NB={notebook.number}`")
+            said.append(
+                f"{shown}: removed the outputs of a run; if it ran in another profile than smoke, store the "
+                f"compared outputs again with `make refresh-notebooks NB={notebook.number}`"
+            )
     return said, check_notebook(path, notebook.repo, skip)
 
 
@@ -938,11 +1145,15 @@ def run_entry(report, stem, shown, said):
     if entry is None:
         said.append(f"{shown}: run time left as it is: the workshop run of {report.get('date')} did not run it")
     elif entry.get("status") == "dataset unavailable":
-        said.append(f"{shown}: the workshop run of {report.get('date')} could not get its dataset: the header says "
-                    "it was not measured; measure it where the dataset can be had")
+        said.append(
+            f"{shown}: the workshop run of {report.get('date')} could not get its dataset: the header says "
+            "it was not measured; measure it where the dataset can be had"
+        )
     elif entry.get("status") != "passed":
-        said.append(f"{shown}: run time left as it is: the workshop run of {report.get('date')} did not pass it "
-                    f"({entry.get('status')})")
+        said.append(
+            f"{shown}: run time left as it is: the workshop run of {report.get('date')} did not pass it "
+            f"({entry.get('status')})"
+        )
         entry = None
     return entry
 
@@ -983,13 +1194,17 @@ def parse_skip(values, parser):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="nblint.py", description="Lint the course notebooks and solutions.",
-                                     epilog="`nblint.py check --list` lists the rules.")
+    parser = argparse.ArgumentParser(
+        prog="nblint.py",
+        description="Lint the course notebooks and solutions.",
+        epilog="`nblint.py check --list` lists the rules.",
+    )
     parser.add_argument("command", choices=["check", "fix"])
     parser.add_argument("paths", nargs="*", help="notebooks or folders (default: notebooks/ and solutions/)")
     parser.add_argument("--list", action="store_true", help="list the rules and exit")
-    parser.add_argument("--skip", action="append", default=[], metavar="ID[,ID...]",
-                        help="leave out these rules (repeatable)")
+    parser.add_argument(
+        "--skip", action="append", default=[], metavar="ID[,ID...]", help="leave out these rules (repeatable)"
+    )
     parser.add_argument("--report", default=None, help="results.json of a run (default: artifacts/runs/latest/)")
     parser.add_argument("--pyproject", default=str(PYPROJECT), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1016,10 +1231,19 @@ def main(argv=None):
         print(f"{problem}{' (could not fix this automatically)' if args.command == 'fix' else ''}")
     files = len({p.path for p in left})
     skipped = f" (skipped: {', '.join(sorted(skip))})" if skip else ""
-    print(f"{len(paths)} notebooks checked{skipped}: "
-          + (f"{len(left)} problem{'s' * (len(left) > 1)} in {files} file{'s' * (files > 1)}"
-             + (" (`make lint-fix` fixes those it can)" if args.command == "check" and any(p.fixable for p in left)
-                else "") if left else "all clean"))
+    print(
+        f"{len(paths)} notebooks checked{skipped}: "
+        + (
+            f"{len(left)} problem{'s' * (len(left) > 1)} in {files} file{'s' * (files > 1)}"
+            + (
+                " (`make lint-fix` fixes those it can)"
+                if args.command == "check" and any(p.fixable for p in left)
+                else ""
+            )
+            if left
+            else "all clean"
+        )
+    )
     return 1 if left else 0
 
 

@@ -14,6 +14,7 @@ Usage (from the project root, inside the virtual environment):
     python tools/nbtool.py check notebooks/*.ipynb         # exit 1 if any notebook breaks the policy
     python tools/nbtool.py workspace notebooks my_notebooks  # copies for a learner (make lab)
 """
+
 import os
 import subprocess
 import sys
@@ -92,12 +93,13 @@ def verdict(path):
     number = path.name.split("_")[0]
     ran = [p.split(":")[0] for p in found if "untagged cell has stored outputs" in p]
     if ran:
-        return (f"{name} holds outputs saved from a run ({', '.join(ran[:5])}{', ...' if len(ran) > 5 else ''}). "
-                f"If you ran it in Jupyter, restore the course copy with `git checkout -- {name}` (this drops "
-                f"your edits; `make lab` opens copies in my_notebooks/ so that this does not happen). If you "
-                f"changed it on purpose, store it with `make refresh-notebooks NB={number}`.")
-    return (f"{name} is not in the stored form ({'; '.join(found)}). "
-            f"Store it with `make refresh-notebooks NB={number}`.")
+        return (
+            f"{name} holds outputs saved from a run ({', '.join(ran[:5])}{', ...' if len(ran) > 5 else ''}). "
+            f"If you ran it in Jupyter, restore the course copy with `git checkout -- {name}` (this drops "
+            f"your edits; `make lab` opens copies in my_notebooks/ so that this does not happen). If you "
+            f"changed it on purpose, store it with `make refresh-notebooks NB={number}`."
+        )
+    return f"{name} is not in the stored form ({'; '.join(found)}). Store it with `make refresh-notebooks NB={number}`."
 
 
 def workspace(source_dir, target_dir):
@@ -126,8 +128,10 @@ def refresh(path):
 def main(argv):
     if argv[:1] == ["workspace"] and len(argv) == 3:
         copied = workspace(argv[1], argv[2])
-        print(f"Your notebooks are in {argv[2]}/ (git ignores it; {len(copied)} new copies). "
-              f"The course copies in {argv[1]}/ stay as they are.")
+        print(
+            f"Your notebooks are in {argv[2]}/ (git ignores it; {len(copied)} new copies). "
+            f"The course copies in {argv[1]}/ stay as they are."
+        )
         return 0
     if len(argv) < 2 or argv[0] not in ("refresh", "format", "check"):
         print(__doc__)

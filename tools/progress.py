@@ -110,10 +110,7 @@ def notebook_results(path, stem, exercises):
                 )
             )
             continue
-        outcomes = [
-            (c.get("execution_count") or 0, n, cell_outcome(c, exercise_id))
-            for n, c in enumerate(callers)
-        ]
+        outcomes = [(c.get("execution_count") or 0, n, cell_outcome(c, exercise_id)) for n, c in enumerate(callers)]
         ran = [o for o in outcomes if o[2][0] != "not run" or o[2][1]]
         status, note = max(ran or outcomes)[2]  # the last one run (highest execution count)
         results.append(Result(stem, exercise_id, title, status, note))
@@ -129,9 +126,7 @@ def pick_file(folder, stem):
     if not same:
         return None, ""
     newest = max(same, key=lambda p: p.stat().st_mtime)
-    note = f"read {newest.name}" + (
-        f" (newest of {len(same)} numbered {stem[:2]})" if len(same) > 1 else ""
-    )
+    note = f"read {newest.name}" + (f" (newest of {len(same)} numbered {stem[:2]})" if len(same) > 1 else "")
     return newest, note
 
 
@@ -188,9 +183,7 @@ def summary(per_learner):
     lines = [head]
     for name, results in per_learner.items():
         counts = totals(results)
-        lines.append(
-            f"{name:<{width}}  " + "  ".join(f"{counts[s]:>{max(len(s), 3)}}" for s in STATUSES)
-        )
+        lines.append(f"{name:<{width}}  " + "  ".join(f"{counts[s]:>{max(len(s), 3)}}" for s in STATUSES))
     return "\n".join(lines)
 
 
@@ -228,18 +221,14 @@ def report(root, course=None, only_summary=False):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        prog="progress.py", description="Each exercise's last verdict in saved notebooks."
-    )
+    parser = argparse.ArgumentParser(prog="progress.py", description="Each exercise's last verdict in saved notebooks.")
     parser.add_argument(
         "folder",
         nargs="?",
         default="my_notebooks",
         help="a learner's notebooks, or a folder of learners' folders (default: my_notebooks)",
     )
-    parser.add_argument(
-        "--summary", action="store_true", help="print only the table of counts per folder"
-    )
+    parser.add_argument("--summary", action="store_true", help="print only the table of counts per folder")
     args = parser.parse_args(argv)
     print(report(args.folder, only_summary=args.summary))
     return 0

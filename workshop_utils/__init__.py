@@ -20,6 +20,7 @@ every random generator and prints one line about the environment. The modules:
 * ``runner``        - the main job: run every notebook headless
 * ``run_report``    - the main job's report (Markdown and HTML)
 """
+
 import sys
 
 from . import startup
@@ -33,8 +34,21 @@ from .architecture import print_architecture  # noqa: E402
 from .checks import check_metric  # noqa: E402
 from .config import get_profile, notebook_settings  # noqa: E402
 
-__all__ = ["setup", "check_metric", "print_architecture", "get_profile", "notebook_settings",
-           "architecture", "checks", "config", "datasets", "paths", "plotting", "preprocessing", "startup"]
+__all__ = [
+    "setup",
+    "check_metric",
+    "print_architecture",
+    "get_profile",
+    "notebook_settings",
+    "architecture",
+    "checks",
+    "config",
+    "datasets",
+    "paths",
+    "plotting",
+    "preprocessing",
+    "startup",
+]
 
 
 def setup(notebook, verbose=True):

@@ -47,8 +47,15 @@ def architecture_rows(model, indent=""):
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        rows.append((indent + layer.name, type(layer).__name__, output_shape_of(layer),
-                     activation_of(layer), layer.count_params()))
+        rows.append(
+            (
+                indent + layer.name,
+                type(layer).__name__,
+                output_shape_of(layer),
+                activation_of(layer),
+                layer.count_params(),
+            )
+        )
         if isinstance(layer, keras.Model):
             rows += architecture_rows(layer, indent + "  ")
     return rows
@@ -57,11 +64,12 @@ def architecture_rows(model, indent=""):
 def architecture_text(model):
     """Return the architecture table of a built model as one string (see ``print_architecture``)."""
     if not model.built:
-        raise ValueError(f"Model {model.name!r} is not built yet: give it a keras.Input or call "
-                         "model.build(input_shape) first, so that shapes and parameters are known.")
+        raise ValueError(
+            f"Model {model.name!r} is not built yet: give it a keras.Input or call "
+            "model.build(input_shape) first, so that shapes and parameters are known."
+        )
     header = ("layer", "type", "output shape", "activation", "params")
-    rows = [(name, kind, shape, act, f"{count:,d}")
-            for name, kind, shape, act, count in architecture_rows(model)]
+    rows = [(name, kind, shape, act, f"{count:,d}") for name, kind, shape, act, count in architecture_rows(model)]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(row):

@@ -5,6 +5,7 @@ TensorFlow backend, but under JAX on a GPU it stretched one epoch of notebook 06
 from 1.7 s to 260 s (H100, JAX 0.11, 2026-11-25). ``RandomPixelShift`` moves images by whole pixels
 instead, so no interpolation is needed: only index arithmetic and two small matrix products.
 """
+
 import keras
 
 __all__ = ["RandomPixelShift"]
@@ -43,10 +44,12 @@ class RandomPixelShift(keras.layers.Layer):
         left = keras.random.randint((batch,), 0, 2 * p + 1, seed=self.seed_generator)
         # Row i of the output is row top + i of the padded image. A one-hot matrix per image picks those
         # rows (and another the columns) with a matrix product, which every backend does fast.
-        pick_rows = ops.one_hot(ops.arange(height)[None, :] + top[:, None], height + 2 * p,
-                                dtype=dtype)  # (batch, height, height + 2p)
-        pick_cols = ops.one_hot(ops.arange(width)[None, :] + left[:, None], width + 2 * p,
-                                dtype=dtype)  # (batch, width, width + 2p)
+        pick_rows = ops.one_hot(
+            ops.arange(height)[None, :] + top[:, None], height + 2 * p, dtype=dtype
+        )  # (batch, height, height + 2p)
+        pick_cols = ops.one_hot(
+            ops.arange(width)[None, :] + left[:, None], width + 2 * p, dtype=dtype
+        )  # (batch, width, width + 2p)
         rows = ops.einsum("bip,bpqc->biqc", pick_rows, padded)  # (batch, height, width + 2p, channels)
         return ops.einsum("bjq,biqc->bijc", pick_cols, rows)  # (batch, height, width, channels)
 

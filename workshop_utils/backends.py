@@ -1,4 +1,5 @@
 """Say clearly when a notebook needs one Keras backend (e.g. TensorFlow for string tensors and tf.data)."""
+
 import keras
 
 
@@ -29,4 +30,5 @@ def require_backend(name, reason):
     if active != name:
         raise BackendNotSupported(
             f"this notebook needs the {name} backend ({reason}), but Keras runs on {active}: "
-            f"set KERAS_BACKEND={name} and restart the kernel.")
+            f"set KERAS_BACKEND={name} and restart the kernel."
+        )

@@ -13,6 +13,7 @@ really uses, stand-ins included, and the figure a target must clear:
 ``python -m workshop_utils.baselines`` prints the table; ``tests/test_targets.py`` fails when a target does
 not clear its figure.
 """
+
 import math
 import os
 import sys
@@ -29,8 +30,10 @@ NOT_A_LEARNING_TARGET = {
     # The GAN's figures judge images, not a classifier's answers: what a generator that learned nothing makes
     # (noise, blank images, repeated digits, copies of training images) is fed to the judge in tests/test_gan.py,
     # which fails it against the workshop and full targets of config.TARGETS.
-    **{("10_custom_training", f"gan_{name}"): "generated images: tests/test_gan.py fails noise and copies"
-       for name in ("classes_covered", "confident_share", "diversity", "novelty")},
+    **{
+        ("10_custom_training", f"gan_{name}"): "generated images: tests/test_gan.py fails noise and copies"
+        for name in ("classes_covered", "confident_share", "diversity", "novelty")
+    },
 }
 
 
@@ -38,12 +41,12 @@ NOT_A_LEARNING_TARGET = {
 class Baseline:
     """The no-learning figure of one target for one profile and one source of data."""
 
-    kind: str          # "accuracy" (a target must be above bar) or "ratio" (below bar)
-    value: float       # what a model that learned nothing gets
-    bar: float         # what a target must clear
-    examples: int      # how many test examples (or months) the figure rests on
-    data: str          # "real" or "stand-in"
-    what: str          # in words
+    kind: str  # "accuracy" (a target must be above bar) or "ratio" (below bar)
+    value: float  # what a model that learned nothing gets
+    bar: float  # what a target must clear
+    examples: int  # how many test examples (or months) the figure rests on
+    data: str  # "real" or "stand-in"
+    what: str  # in words
 
 
 def accuracy_baseline(labels, classes, data):
@@ -62,6 +65,7 @@ def ratio_baseline(value, examples, data, what):
 
 
 # ---- the data each notebook uses ---------------------------------------------------------------------
+
 
 def _standin_labels(name):
     """The test labels of a stand-in image set, as its loader returns them."""
@@ -95,6 +99,7 @@ def _subset(labels, size, seed=config.SEED):
 
 def image_accuracy(name, notebook, size_key, classes=10, transform=None):
     """Baselines of an accuracy measured on a stratified test subset of an image dataset."""
+
     def baselines(profile):
         size = config.notebook_settings(notebook, profile)[size_key]
         found = []
@@ -104,11 +109,13 @@ def image_accuracy(name, notebook, size_key, classes=10, transform=None):
             subset = _subset(labels, size).reshape(-1)
             found.append(accuracy_baseline(transform(subset) if transform else subset, classes, data))
         return found
+
     return baselines
 
 
 def validation_accuracy(name, notebook):
     """Baselines of notebook 05's validation accuracy: its validation part is split off the training subset."""
+
     def baselines(profile):
         from sklearn.model_selection import train_test_split
 
@@ -126,11 +133,13 @@ def validation_accuracy(name, notebook):
             _, val = train_test_split(labels, test_size=cfg.validation_size, stratify=labels, random_state=cfg.seed)
             found.append(accuracy_baseline(val, 10, data))
         return found
+
     return baselines
 
 
 def sklearn_accuracy(loader):
     """Baselines of notebook 01's classifiers: the stratified 20 % test split of a scikit-learn dataset."""
+
     def baselines(profile):
         import sklearn.datasets
         from sklearn.model_selection import train_test_split
@@ -138,6 +147,7 @@ def sklearn_accuracy(loader):
         data = getattr(sklearn.datasets, loader)()
         _, test = train_test_split(data.target, test_size=0.2, stratify=data.target, random_state=config.SEED)
         return [accuracy_baseline(test, len(data.target_names), "real")]
+
     return baselines
 
 
@@ -149,14 +159,17 @@ def diabetes_ratio(profile):
 
     x, y = load_diabetes(return_X_y=True, scaled=False)
     _, _, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=config.SEED)
-    mae = {name: float(np.mean(np.abs(y_test - value)))
-           for name, value in (("mean", y_train.mean()), ("median", np.median(y_train)))}
+    mae = {
+        name: float(np.mean(np.abs(y_test - value)))
+        for name, value in (("mean", y_train.mean()), ("median", np.median(y_train)))
+    }
     best = min(mae.values()) / mae["mean"]
     return [ratio_baseline(best, len(y_test), "real", "the training median or mean, predicted for every patient")]
 
 
 def imdb_accuracy(notebook, size_key):
     """Baselines of an accuracy on notebook 09's test reviews: the first `size` of the seeded shuffled files."""
+
     def baselines(profile):
         from keras.src.utils import dataset_utils
 
@@ -164,8 +177,14 @@ def imdb_accuracy(notebook, size_key):
         found = []
         sources = []
         try:
-            sources.append(("real", datasets.load_imdb_reviews() if datasets.availability("imdb_reviews") in
-                            ("cached", "mirror") else None))
+            sources.append(
+                (
+                    "real",
+                    datasets.load_imdb_reviews()
+                    if datasets.availability("imdb_reviews") in ("cached", "mirror")
+                    else None,
+                )
+            )
         except datasets.DatasetUnavailable:
             pass
         if profile == "smoke":
@@ -173,12 +192,14 @@ def imdb_accuracy(notebook, size_key):
         for data, root in sources:
             if root is None:
                 continue
-            _, labels, _ = dataset_utils.index_directory(root / "test", "inferred", formats=(".txt",),
-                                                         class_names=["neg", "pos"], seed=cfg.seed, verbose=False)
+            _, labels, _ = dataset_utils.index_directory(
+                root / "test", "inferred", formats=(".txt",), class_names=["neg", "pos"], seed=cfg.seed, verbose=False
+            )
             labels = np.asarray(labels)
             size = cfg[size_key]
             found.append(accuracy_baseline(labels if size is None else labels[:size], 2, data))
         return found
+
     return baselines
 
 
@@ -203,10 +224,13 @@ def series_ratio(profile):
     trivial = {name: forecasting.rmse(forecast, actual) for name, forecast in simple.items()}
     for length in (2, 5, 10, 50):
         trivial[f"mean of the last {length}"] = forecasting.rmse(
-            forecasting.mean_forecast(data.values, data.test, length), actual)
+            forecasting.mean_forecast(data.values, data.test, length), actual
+        )
     best = min(trivial, key=trivial.get)
-    what = (f"{best} is the best trivial forecast (naive, drift, the mean of the last 2-50 values) of the "
-            f"{len(data.test)} test steps")
+    what = (
+        f"{best} is the best trivial forecast (naive, drift, the mean of the last 2-50 values) of the "
+        f"{len(data.test)} test steps"
+    )
     return [ratio_baseline(trivial[best] / reference, len(data.test), "real", what)]
 
 
@@ -222,24 +246,28 @@ BASELINES = {
     ("02_mlp_fashion_mnist", "mnist_test_accuracy"): image_accuracy("mnist", "02_mlp_fashion_mnist", "test_size"),
     ("03_tf_data_pipelines", "test_accuracy"): image_accuracy("mnist", "03_tf_data_pipelines", "test_size"),
     ("04_tensorboard", "test_accuracy"): image_accuracy("mnist", "04_tensorboard", "test_size"),
-    ("05_checkpoints_and_saving", "test_accuracy"): image_accuracy("mnist", "05_checkpoints_and_saving",
-                                                                   "test_size"),
-    ("06_convolutional_networks", "mnist_test_accuracy"): image_accuracy("mnist", "06_convolutional_networks",
-                                                                         "mnist_test_size"),
-    ("06_convolutional_networks", "cifar10_test_accuracy"): image_accuracy("cifar10", "06_convolutional_networks",
-                                                                           "cifar_test_size"),
+    ("05_checkpoints_and_saving", "test_accuracy"): image_accuracy("mnist", "05_checkpoints_and_saving", "test_size"),
+    ("06_convolutional_networks", "mnist_test_accuracy"): image_accuracy(
+        "mnist", "06_convolutional_networks", "mnist_test_size"
+    ),
+    ("06_convolutional_networks", "cifar10_test_accuracy"): image_accuracy(
+        "cifar10", "06_convolutional_networks", "cifar_test_size"
+    ),
     ("06_convolutional_networks", "cifar10_recipe_test_accuracy"): image_accuracy(
-        "cifar10", "06_convolutional_networks", "cifar_test_size"),
+        "cifar10", "06_convolutional_networks", "cifar_test_size"
+    ),
     ("07_recurrent_networks", "membrane_rmse_vs_best_simple"): series_ratio,
     ("08_functional_api", "digit_test_accuracy"): image_accuracy("mnist", "08_functional_api", "test_size"),
-    ("08_functional_api", "even_test_accuracy"): image_accuracy("mnist", "08_functional_api", "test_size",
-                                                                classes=2, transform=_even),
+    ("08_functional_api", "even_test_accuracy"): image_accuracy(
+        "mnist", "08_functional_api", "test_size", classes=2, transform=_even
+    ),
     ("09_text_classification", "test_accuracy"): imdb_accuracy("09_text_classification", "test_size"),
     ("09_text_classification", "sequence_test_accuracy"): imdb_accuracy("09_text_classification", "test_size"),
     ("10_custom_training", "test_accuracy"): image_accuracy("mnist", "10_custom_training", "test_size"),
     ("11_hyperparameter_tuning", "test_accuracy"): image_accuracy("mnist", "11_hyperparameter_tuning", "test_size"),
-    ("12_gpus_and_distribution", "mirrored_test_accuracy"): image_accuracy("mnist", "12_gpus_and_distribution",
-                                                                           "test_size"),
+    ("12_gpus_and_distribution", "mirrored_test_accuracy"): image_accuracy(
+        "mnist", "12_gpus_and_distribution", "test_size"
+    ),
     "01.1": sklearn_accuracy("load_breast_cancer"),
     "01.2": sklearn_accuracy("load_iris"),
     "01.3": diabetes_ratio,
@@ -250,8 +278,10 @@ BASELINES = {
     "05.2": image_accuracy("mnist", "05_checkpoints_and_saving", "test_size"),
     "06.1": image_accuracy("mnist", "06_convolutional_networks", "mnist_test_size"),
     "07.3": series_ratio,
-    "08.2": lambda profile: (image_accuracy("mnist", "08_functional_api", "test_size")(profile)
-                             + image_accuracy("mnist", "08_functional_api", "test_size", 2, _even)(profile)),
+    "08.2": lambda profile: (
+        image_accuracy("mnist", "08_functional_api", "test_size")(profile)
+        + image_accuracy("mnist", "08_functional_api", "test_size", 2, _even)(profile)
+    ),
     "09.1": imdb_accuracy("09_text_classification", "test_size"),
     "09.2": imdb_accuracy("09_text_classification", "test_size"),
     "11.2": image_accuracy("mnist", "11_hyperparameter_tuning", "test_size"),
@@ -300,8 +330,10 @@ def main():
         ok = clears(key, profile, baseline)
         failed += not ok
         relation = ">" if baseline.kind == "accuracy" else "<"
-        print(f"{'ok ' if ok else 'LOW'} {name:38s} {profile:8s} {baseline.data:8s} target {target:<7} must be "
-              f"{relation} {baseline.bar:.4f} ({baseline.what})")
+        print(
+            f"{'ok ' if ok else 'LOW'} {name:38s} {profile:8s} {baseline.data:8s} target {target:<7} must be "
+            f"{relation} {baseline.bar:.4f} ({baseline.what})"
+        )
     return 1 if failed else 0
 
 

@@ -1,4 +1,5 @@
 """Self-checks: compare a figure a notebook measured with its target for the active profile."""
+
 import json
 import math
 import os
@@ -20,9 +21,18 @@ def record_metric(cfg, name, value, target=None, direction=None, passed=None, st
     path = _metrics_file(cfg.notebook)
     entries = json.loads(path.read_text()) if path.is_file() else []
     entries = [e for e in entries if e.get("metric") != name]
-    entries.append({"notebook": cfg.notebook, "profile": cfg.profile, "metric": name,
-                    "value": float(value), "target": target, "direction": direction,
-                    "passed": passed, "standins": sorted(standins)})
+    entries.append(
+        {
+            "notebook": cfg.notebook,
+            "profile": cfg.profile,
+            "metric": name,
+            "value": float(value),
+            "target": target,
+            "direction": direction,
+            "passed": passed,
+            "standins": sorted(standins),
+        }
+    )
     # Written beside and renamed into place: a reader never sees half a file.
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps(entries, indent=1))
@@ -58,7 +68,8 @@ def check_metric(cfg, name, value, dataset=None):
     if not finite:
         raise SelfCheckFailed(
             f"{name} = {value}: the figure is not a finite number, so the training diverged or a computation "
-            "went wrong. Re-run the notebook from the top; if it happens again, lower the learning rate.")
+            "went wrong. Re-run the notebook from the top; if it happens again, lower the learning rate."
+        )
     raise SelfCheckFailed(
         f"{name} = {value:.4f}, but the {cfg.profile} profile expects {relation} {target}. "
         "Re-run the notebook from the top; if it still fails, compare your model and settings "

@@ -9,6 +9,7 @@ Profiles (environment variable ``WORKSHOP_PROFILE``):
 Notebooks never hard-code per-profile numbers: they call ``workshop_utils.setup(name)`` and read
 ``cfg.epochs``, ``cfg.train_size`` and so on. Targets for the self-checks live here too.
 """
+
 import os
 
 PROFILES = ("smoke", "workshop", "full")
@@ -30,12 +31,15 @@ def skip_reason(notebook, backend):
         return f"{notebook} needs the TensorFlow backend ({TENSORFLOW_ONLY[notebook]}); skipped under {backend}"
     return None
 
+
 # Per notebook: settings shared by all profiles, then what each profile changes.
 # ``train_size`` / ``test_size`` of None mean "the whole split".
 SETTINGS = {
     "00_getting_started": {
         "common": {},
-        "smoke": {}, "workshop": {}, "full": {},
+        "smoke": {},
+        "workshop": {},
+        "full": {},
     },
     "01_anatomy_of_a_keras_program": {
         "common": {"batch_size": 8},
@@ -63,12 +67,16 @@ SETTINGS = {
     },
     "05_checkpoints_and_saving": {
         "common": {"batch_size": 128, "patience": 2},
-        "smoke": {"train_size": 3000, "test_size": 1000, "validation_size": 500, "epochs": 2,
-                  "max_epochs": 3},
-        "workshop": {"train_size": None, "test_size": None, "validation_size": 10000, "epochs": 6,
-                     "max_epochs": 20},
-        "full": {"train_size": None, "test_size": None, "validation_size": 10000, "epochs": 10,
-                 "max_epochs": 30, "patience": 3},
+        "smoke": {"train_size": 3000, "test_size": 1000, "validation_size": 500, "epochs": 2, "max_epochs": 3},
+        "workshop": {"train_size": None, "test_size": None, "validation_size": 10000, "epochs": 6, "max_epochs": 20},
+        "full": {
+            "train_size": None,
+            "test_size": None,
+            "validation_size": 10000,
+            "epochs": 10,
+            "max_epochs": 30,
+            "patience": 3,
+        },
     },
     "06_convolutional_networks": {
         # mnist_model: "lean" (pools after each convolution, a third of the keras.io convnet's
@@ -76,21 +84,53 @@ SETTINGS = {
         # cifar_model: "lean" (3x3 kernels, 16-32 filters) or "original" (the Krizhevsky-like net,
         # about 39x the work per image). cifar_epochs: the old recipe's run; cifar_recipe_epochs: the
         # better recipe's (augmentation, warm-up + cosine up to cifar_peak_learning_rate, weight decay).
-        "common": {"mnist_batch_size": 128, "mnist_learning_rate": 3e-3, "cifar_batch_size": 100,
-                   "cifar_peak_learning_rate": 2e-3, "cifar_weight_decay": 0.25},
+        "common": {
+            "mnist_batch_size": 128,
+            "mnist_learning_rate": 3e-3,
+            "cifar_batch_size": 100,
+            "cifar_peak_learning_rate": 2e-3,
+            "cifar_weight_decay": 0.25,
+        },
         # smoke: 2,000 CIFAR-10 images in batches of 32 give 63 steps, enough for the batch-norm statistics to
         # settle and both recipes to clear guessing (0.28-0.31 and 0.20-0.23 on 500 test images, three seeds).
-        "smoke": {"mnist_model": "lean", "mnist_train_size": 3000, "mnist_test_size": 1000,
-                  "mnist_epochs": 1, "cifar_model": "lean", "cifar_train_size": 2000, "cifar_validation_size": 100,
-                  "cifar_test_size": 500, "cifar_batch_size": 32, "cifar_epochs": 1, "cifar_recipe_epochs": 1},
-        "workshop": {"mnist_model": "lean", "mnist_train_size": None, "mnist_test_size": None,
-                     "mnist_epochs": 4, "cifar_model": "lean", "cifar_train_size": 4000,
-                     "cifar_validation_size": 500, "cifar_test_size": None, "cifar_epochs": 3,
-                     "cifar_recipe_epochs": 3},
-        "full": {"mnist_model": "original", "mnist_train_size": None, "mnist_test_size": None,
-                 "mnist_epochs": 15, "mnist_learning_rate": 2e-3, "cifar_model": "original", "cifar_train_size": 45000,
-                 "cifar_validation_size": 5000, "cifar_test_size": None, "cifar_epochs": 40,
-                 "cifar_recipe_epochs": 60},
+        "smoke": {
+            "mnist_model": "lean",
+            "mnist_train_size": 3000,
+            "mnist_test_size": 1000,
+            "mnist_epochs": 1,
+            "cifar_model": "lean",
+            "cifar_train_size": 2000,
+            "cifar_validation_size": 100,
+            "cifar_test_size": 500,
+            "cifar_batch_size": 32,
+            "cifar_epochs": 1,
+            "cifar_recipe_epochs": 1,
+        },
+        "workshop": {
+            "mnist_model": "lean",
+            "mnist_train_size": None,
+            "mnist_test_size": None,
+            "mnist_epochs": 4,
+            "cifar_model": "lean",
+            "cifar_train_size": 4000,
+            "cifar_validation_size": 500,
+            "cifar_test_size": None,
+            "cifar_epochs": 3,
+            "cifar_recipe_epochs": 3,
+        },
+        "full": {
+            "mnist_model": "original",
+            "mnist_train_size": None,
+            "mnist_test_size": None,
+            "mnist_epochs": 15,
+            "mnist_learning_rate": 2e-3,
+            "cifar_model": "original",
+            "cifar_train_size": 45000,
+            "cifar_validation_size": 5000,
+            "cifar_test_size": None,
+            "cifar_epochs": 40,
+            "cifar_recipe_epochs": 60,
+        },
     },
     "07_recurrent_networks": {
         # Nigeria series: the last validation_months training months choose the model; the five networks
@@ -98,9 +138,18 @@ SETTINGS = {
         # fit / validation / test parts in time (membrane_fractions), windows of membrane_window changes, an
         # LSTM stopped early on validation (membrane_patience) within membrane_epochs; smoke restores the better of
         # its 2 epochs (the second, for all five seeds measured).
-        "common": {"window": 20, "horizon": 6, "test_fraction": 0.2, "validation_months": 20, "batch_size": 16,
-                   "learning_rate": 1e-3, "membrane_step": 2, "membrane_fractions": (0.6, 0.2),
-                   "membrane_window": 50, "membrane_batch_size": 64},
+        "common": {
+            "window": 20,
+            "horizon": 6,
+            "test_fraction": 0.2,
+            "validation_months": 20,
+            "batch_size": 16,
+            "learning_rate": 1e-3,
+            "membrane_step": 2,
+            "membrane_fractions": (0.6, 0.2),
+            "membrane_window": 50,
+            "membrane_batch_size": 64,
+        },
         "smoke": {"epochs": 1, "membrane_epochs": 2, "membrane_patience": 2},
         "workshop": {"epochs": 100, "membrane_epochs": 20, "membrane_patience": 3},
         "full": {"epochs": 300, "membrane_epochs": 40, "membrane_patience": 5},
@@ -116,43 +165,123 @@ SETTINGS = {
         # 1,000 test reviews), so the checked outputs are the same with and without the real data. 800
         # real reviews are the fewest that put both models clearly above guessing (bag of words 0.72-0.76,
         # sequence model 0.63-0.67 on 512 test reviews, two seeds; 160 gave 0.65 and 0.58).
-        "common": {"batch_size": 64, "validation_fraction": 0.2, "embedding_dim": 32,
-                   "sequence_learning_rate": 3e-3, "patience": 1, "timing_warmup_steps": 5},
-        "smoke": {"train_size": 800, "validation_size": 192, "test_size": 512, "batch_size": 32,
-                  "max_tokens": 1000, "sequence_length": 100, "epochs": 3, "sequence_epochs": 3,
-                  "timing_steps": 5, "timing_warmup_steps": 2},
-        "workshop": {"train_size": None, "validation_size": None, "test_size": None,
-                     "max_tokens": 10000, "sequence_length": 250, "epochs": 2, "sequence_epochs": 6,
-                     "timing_steps": 30},
-        "full": {"train_size": None, "validation_size": None, "test_size": None, "max_tokens": 20000,
-                 "sequence_length": 400, "epochs": 6, "sequence_epochs": 15, "patience": 2,
-                 "timing_steps": 200},
+        "common": {
+            "batch_size": 64,
+            "validation_fraction": 0.2,
+            "embedding_dim": 32,
+            "sequence_learning_rate": 3e-3,
+            "patience": 1,
+            "timing_warmup_steps": 5,
+        },
+        "smoke": {
+            "train_size": 800,
+            "validation_size": 192,
+            "test_size": 512,
+            "batch_size": 32,
+            "max_tokens": 1000,
+            "sequence_length": 100,
+            "epochs": 3,
+            "sequence_epochs": 3,
+            "timing_steps": 5,
+            "timing_warmup_steps": 2,
+        },
+        "workshop": {
+            "train_size": None,
+            "validation_size": None,
+            "test_size": None,
+            "max_tokens": 10000,
+            "sequence_length": 250,
+            "epochs": 2,
+            "sequence_epochs": 6,
+            "timing_steps": 30,
+        },
+        "full": {
+            "train_size": None,
+            "validation_size": None,
+            "test_size": None,
+            "max_tokens": 20000,
+            "sequence_length": 400,
+            "epochs": 6,
+            "sequence_epochs": 15,
+            "patience": 2,
+            "timing_steps": 200,
+        },
     },
     "10_custom_training": {
         # The GAN: an MLP generator and discriminator (Adam 2e-4, beta_1 0.5, real labels smoothed to 0.9)
         # trained on the first gan_train_size training images for gan_epochs; gan_samples judged at the end.
-        "common": {"batch_size": 128, "hidden_units": 256, "learning_rate": 1e-3, "print_steps": 2,
-                   "gan_batch_size": 64, "latent_dim": 64, "gan_learning_rate": 2e-4, "gan_samples": 200},
-        "smoke": {"train_size": 3000, "validation_size": 500, "test_size": 1000, "epochs": 1,
-                  "callback_epochs": 2, "stop_at_val_acc": 0.5, "timing_steps": 5,
-                  "gan_train_size": 640, "gan_epochs": 1},
-        "workshop": {"train_size": 25000, "validation_size": 5000, "test_size": None, "epochs": 5,
-                     "callback_epochs": 6, "stop_at_val_acc": 0.955, "timing_steps": 50,
-                     "gan_train_size": 20000, "gan_epochs": 10},
-        "full": {"train_size": None, "validation_size": 10000, "test_size": None, "epochs": 10,
-                 "callback_epochs": 15, "stop_at_val_acc": 0.975, "timing_steps": 200,
-                 "gan_train_size": None, "gan_epochs": 30},
+        "common": {
+            "batch_size": 128,
+            "hidden_units": 256,
+            "learning_rate": 1e-3,
+            "print_steps": 2,
+            "gan_batch_size": 64,
+            "latent_dim": 64,
+            "gan_learning_rate": 2e-4,
+            "gan_samples": 200,
+        },
+        "smoke": {
+            "train_size": 3000,
+            "validation_size": 500,
+            "test_size": 1000,
+            "epochs": 1,
+            "callback_epochs": 2,
+            "stop_at_val_acc": 0.5,
+            "timing_steps": 5,
+            "gan_train_size": 640,
+            "gan_epochs": 1,
+        },
+        "workshop": {
+            "train_size": 25000,
+            "validation_size": 5000,
+            "test_size": None,
+            "epochs": 5,
+            "callback_epochs": 6,
+            "stop_at_val_acc": 0.955,
+            "timing_steps": 50,
+            "gan_train_size": 20000,
+            "gan_epochs": 10,
+        },
+        "full": {
+            "train_size": None,
+            "validation_size": 10000,
+            "test_size": None,
+            "epochs": 10,
+            "callback_epochs": 15,
+            "stop_at_val_acc": 0.975,
+            "timing_steps": 200,
+            "gan_train_size": None,
+            "gan_epochs": 30,
+        },
     },
     "11_hyperparameter_tuning": {
         # train_size: the subset of the training split that the search sees, validation included.
         # Hyperband's trials per profile: smoke 2 (max_epochs 2, factor 3), workshop 15, full 30.
         "common": {"batch_size": 128, "hyperband_iterations": 1},
-        "smoke": {"train_size": 3000, "validation_size": 500, "test_size": 1000,
-                  "max_epochs": 2, "factor": 3, "epochs": 1},
-        "workshop": {"train_size": 20000, "validation_size": 5000, "test_size": None,
-                     "max_epochs": 4, "factor": 2, "epochs": 4},
-        "full": {"train_size": None, "validation_size": 10000, "test_size": None,
-                 "max_epochs": 10, "factor": 3, "epochs": 10},
+        "smoke": {
+            "train_size": 3000,
+            "validation_size": 500,
+            "test_size": 1000,
+            "max_epochs": 2,
+            "factor": 3,
+            "epochs": 1,
+        },
+        "workshop": {
+            "train_size": 20000,
+            "validation_size": 5000,
+            "test_size": None,
+            "max_epochs": 4,
+            "factor": 2,
+            "epochs": 4,
+        },
+        "full": {
+            "train_size": None,
+            "validation_size": 10000,
+            "test_size": None,
+            "max_epochs": 10,
+            "factor": 3,
+            "epochs": 10,
+        },
     },
     "12_gpus_and_distribution": {
         # timing_size is the same in workshop and full, so that live epoch times compare with the
@@ -160,14 +289,26 @@ SETTINGS = {
         # workers: processes of the multi-worker jobs (workshop_utils.multiworker); worker_size images
         # are shared among them; worker_timeout (seconds) stops a job that hangs; model_parallel_devices
         # virtual CPU devices, model_axis of them sharing one copy of the model.
-        "common": {"batch_size": 128, "timing_size": 4000, "mixed_demo_size": 256, "workers": 2,
-                   "worker_timeout": 600, "model_parallel_devices": 4, "model_axis": 2},
-        "smoke": {"train_size": 2000, "test_size": 500, "epochs": 2, "timing_size": 500,
-                  "mixed_demo_size": 128, "worker_size": 1024, "worker_epochs": 3},
-        "workshop": {"train_size": 12000, "test_size": None, "epochs": 3, "worker_size": 4096,
-                     "worker_epochs": 3},
-        "full": {"train_size": None, "test_size": None, "epochs": 10, "worker_size": 12032,
-                 "worker_epochs": 5},
+        "common": {
+            "batch_size": 128,
+            "timing_size": 4000,
+            "mixed_demo_size": 256,
+            "workers": 2,
+            "worker_timeout": 600,
+            "model_parallel_devices": 4,
+            "model_axis": 2,
+        },
+        "smoke": {
+            "train_size": 2000,
+            "test_size": 500,
+            "epochs": 2,
+            "timing_size": 500,
+            "mixed_demo_size": 128,
+            "worker_size": 1024,
+            "worker_epochs": 3,
+        },
+        "workshop": {"train_size": 12000, "test_size": None, "epochs": 3, "worker_size": 4096, "worker_epochs": 3},
+        "full": {"train_size": None, "test_size": None, "epochs": 10, "worker_size": 12032, "worker_epochs": 5},
     },
 }
 
@@ -258,8 +399,7 @@ class Settings(dict):
             return self[name]
         except KeyError:
             raise AttributeError(
-                f"No setting {name!r} for notebook {self.get('notebook')!r}; "
-                f"known: {', '.join(sorted(self))}"
+                f"No setting {name!r} for notebook {self.get('notebook')!r}; known: {', '.join(sorted(self))}"
             ) from None
 
 
@@ -304,8 +444,7 @@ def get_profile():
     profile = os.environ.get("WORKSHOP_PROFILE", "").strip().lower() or DEFAULT_PROFILE
     if profile not in PROFILES:
         raise ValueError(
-            f"Unknown WORKSHOP_PROFILE {profile!r}. Valid profiles: {', '.join(PROFILES)} "
-            f"(default: {DEFAULT_PROFILE})."
+            f"Unknown WORKSHOP_PROFILE {profile!r}. Valid profiles: {', '.join(PROFILES)} (default: {DEFAULT_PROFILE})."
         )
     return profile
 
@@ -327,6 +466,7 @@ def notebook_settings(notebook, profile=None):
     cfg = Settings(notebook=notebook, profile=profile, seed=SEED)
     cfg.update(table["common"])
     cfg.update(table[profile])
-    cfg["targets"] = {name: (direction, per_profile[profile])
-                      for name, (direction, per_profile) in TARGETS.get(notebook, {}).items()}
+    cfg["targets"] = {
+        name: (direction, per_profile[profile]) for name, (direction, per_profile) in TARGETS.get(notebook, {}).items()
+    }
     return cfg

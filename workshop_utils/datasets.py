@@ -21,6 +21,7 @@ mean "not available" (a full disk, a bug) surface as themselves.
 
 Instructors prepare a classroom mirror with ``python -m workshop_utils.datasets --mirror DIR``.
 """
+
 import argparse
 import contextlib
 import gzip
@@ -47,17 +48,28 @@ import numpy as np
 from . import config, paths, standins
 
 KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-NIGERIA_URL = ("https://raw.githubusercontent.com/dvdbisong/gcp-learningmodels-book/master/"
-               "Chapter_12/nigeria-power-consumption.csv")
+NIGERIA_URL = (
+    "https://raw.githubusercontent.com/dvdbisong/gcp-learningmodels-book/master/"
+    "Chapter_12/nigeria-power-consumption.csv"
+)
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 DOWNLOAD_TIMEOUT_S = 30
 
-FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                         "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+FASHION_MNIST_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 MNIST_CLASSES = tuple(str(d) for d in range(10))
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",
-                   "dog", "frog", "horse", "ship", "truck")
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
 @dataclass(frozen=True)
@@ -77,57 +89,95 @@ class DatasetInfo:
     of ``known``, or from its ``originals``, the publisher's files, each checked against its own SHA-256.
     """
 
-    name: str          # key used in messages and on the command line
-    title: str         # human name
-    file: str          # the course-format file in the cache and in a mirror
-    source: str        # where the original download comes from, in words
+    name: str  # key used in messages and on the command line
+    title: str  # human name
+    file: str  # the course-format file in the cache and in a mirror
+    source: str  # where the original download comes from, in words
     known: dict = field(default_factory=dict)  # SHA-256 of a course-format copy -> where that copy comes from
     originals: tuple = ()  # the publisher's files (Original), downloaded when nothing else is there
 
 
 DATASETS = {
     "mnist": DatasetInfo(
-        "mnist", "MNIST", "mnist.npz", "keras.datasets.mnist.load_data()'s file",
+        "mnist",
+        "MNIST",
+        "mnist.npz",
+        "keras.datasets.mnist.load_data()'s file",
         known={
-            "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1":
-                "Keras' own mnist.npz (the checksum keras.datasets.mnist pins)",
-            "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64":
-                "the course's mirror copy, rebuilt from lossless PNGs in the original order",
+            "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1": "Keras' own mnist.npz (the checksum keras.datasets.mnist pins)",
+            "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64": "the course's mirror copy, rebuilt from lossless PNGs in the original order",
         },
-        originals=(Original("mnist.npz", KERAS_DATASETS_URL + "mnist.npz",
-                            "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"),)),
+        originals=(
+            Original(
+                "mnist.npz",
+                KERAS_DATASETS_URL + "mnist.npz",
+                "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+            ),
+        ),
+    ),
     "fashion_mnist": DatasetInfo(
-        "fashion_mnist", "Fashion-MNIST", "fashion_mnist.npz", "keras.datasets.fashion_mnist.load_data()'s files",
-        originals=tuple(Original(file, KERAS_DATASETS_URL + file, digest) for file, digest in (
-            # Zalando's published SHA-256 of the four files (github.com/zalandoresearch/fashion-mnist)
-            ("train-labels-idx1-ubyte.gz", "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
-            ("train-images-idx3-ubyte.gz", "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
-            ("t10k-labels-idx1-ubyte.gz", "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
-            ("t10k-images-idx3-ubyte.gz", "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073")))),
+        "fashion_mnist",
+        "Fashion-MNIST",
+        "fashion_mnist.npz",
+        "keras.datasets.fashion_mnist.load_data()'s files",
+        originals=tuple(
+            Original(file, KERAS_DATASETS_URL + file, digest)
+            for file, digest in (
+                # Zalando's published SHA-256 of the four files (github.com/zalandoresearch/fashion-mnist)
+                ("train-labels-idx1-ubyte.gz", "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"),
+                ("train-images-idx3-ubyte.gz", "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"),
+                ("t10k-labels-idx1-ubyte.gz", "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"),
+                ("t10k-images-idx3-ubyte.gz", "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"),
+            )
+        ),
+    ),
     "cifar10": DatasetInfo(
-        "cifar10", "CIFAR-10", "cifar10.npz", "keras.datasets.cifar10.load_data()'s file",
+        "cifar10",
+        "CIFAR-10",
+        "cifar10.npz",
+        "keras.datasets.cifar10.load_data()'s file",
         known={
-            "c5f734fa0baef9daac1ca129622ca2492f236af6eb076626961f64f6c4bb8a8c":
-                "the course's mirror copy, decoded from a JPEG copy of CIFAR-10 and shuffled with seed 0",
+            "c5f734fa0baef9daac1ca129622ca2492f236af6eb076626961f64f6c4bb8a8c": "the course's mirror copy, decoded from a JPEG copy of CIFAR-10 and shuffled with seed 0",
         },
-        originals=(Original("cifar-10-python.tar.gz", CIFAR10_URL,  # the checksum keras.datasets.cifar10 pins
-                            "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"),)),
+        originals=(
+            Original(
+                "cifar-10-python.tar.gz",
+                CIFAR10_URL,  # the checksum keras.datasets.cifar10 pins
+                "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
+            ),
+        ),
+    ),
     "imdb_reviews": DatasetInfo(
-        "imdb_reviews", "IMDB movie reviews (raw text)", "imdb_reviews.tar.gz", IMDB_URL,
+        "imdb_reviews",
+        "IMDB movie reviews (raw text)",
+        "imdb_reviews.tar.gz",
+        IMDB_URL,
         known={
-            "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe":
-                "aclImdb_v1.tar.gz as Stanford serves it",
-            "1f025e7b9e04c9728d2348230b58d563fdc15154153f38614fcf039058921749":
-                "the course's mirror copy, the labelled reviews reassembled from two public copies",
+            "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe": "aclImdb_v1.tar.gz as Stanford serves it",
+            "1f025e7b9e04c9728d2348230b58d563fdc15154153f38614fcf039058921749": "the course's mirror copy, the labelled reviews reassembled from two public copies",
         },
-        originals=(Original("imdb_reviews.tar.gz", IMDB_URL,
-                            "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"),)),
+        originals=(
+            Original(
+                "imdb_reviews.tar.gz", IMDB_URL, "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
+            ),
+        ),
+    ),
     "nigeria_power": DatasetInfo(
-        "nigeria_power", "Nigeria power consumption", "nigeria-power-consumption.csv", NIGERIA_URL,
-        known={"84a6492ce02ed527a572168bdd1b8351ff22d658c53cc4edf3c6843a127f4aa9":
-               "the file of the book repository dvdbisong/gcp-learningmodels-book"},
-        originals=(Original("nigeria-power-consumption.csv", NIGERIA_URL,
-                            "84a6492ce02ed527a572168bdd1b8351ff22d658c53cc4edf3c6843a127f4aa9"),)),
+        "nigeria_power",
+        "Nigeria power consumption",
+        "nigeria-power-consumption.csv",
+        NIGERIA_URL,
+        known={
+            "84a6492ce02ed527a572168bdd1b8351ff22d658c53cc4edf3c6843a127f4aa9": "the file of the book repository dvdbisong/gcp-learningmodels-book"
+        },
+        originals=(
+            Original(
+                "nigeria-power-consumption.csv",
+                NIGERIA_URL,
+                "84a6492ce02ed527a572168bdd1b8351ff22d658c53cc4edf3c6843a127f4aa9",
+            ),
+        ),
+    ),
 }
 
 # The errors that mean "this download is not available here": no network, a refused or dropped
@@ -183,8 +233,10 @@ def _verified(path, info, place, notes):
     actual = sha256_of(path)
     if actual in _expected(info, path.name):
         return True
-    notes.append(f"{place} {path}: checksum mismatch (SHA-256 {actual[:16]}... is not a copy the course knows; "
-                 "a corrupt, incomplete or different file)")
+    notes.append(
+        f"{place} {path}: checksum mismatch (SHA-256 {actual[:16]}... is not a copy the course knows; "
+        "a corrupt, incomplete or different file)"
+    )
     return False
 
 
@@ -209,8 +261,10 @@ def _from_cache(info, notes):
             return found
         for path in found:
             if not path.is_file() or sha256_of(path) not in _expected(info, path.name):
-                print(f"WARNING: the cached copy of {info.title} at {path} is corrupt or unknown; replacing it.",
-                      file=sys.stderr)
+                print(
+                    f"WARNING: the cached copy of {info.title} at {path} is corrupt or unknown; replacing it.",
+                    file=sys.stderr,
+                )
                 path.unlink(missing_ok=True)
         notes.extend(place_notes)
     notes.append(f"cache {cache / info.file}: not there")
@@ -307,8 +361,11 @@ def _download(info, notes):
         fetched = []
         for original in info.originals:
             try:
-                path = Path(keras.utils.get_file(fname=original.file, origin=original.url, cache_dir=str(folder),
-                                                 cache_subdir="."))
+                path = Path(
+                    keras.utils.get_file(
+                        fname=original.file, origin=original.url, cache_dir=str(folder), cache_subdir="."
+                    )
+                )
             except Exception as exc:
                 reason = _unavailable_reason(exc)
                 if reason is None:
@@ -381,13 +438,16 @@ def _use_standin(name, exc):
     if held:  # the mirror has it, so its failure is a real problem, not an unavailable dataset
         raise DatasetUnavailable(
             f"The mirror {paths.data_mirror_dir()} holds {', '.join(held)} for {DATASETS[name].title}, but the "
-            f"copy could not be used, so no stand-in replaces it.\n{exc}") from None
+            f"copy could not be used, so no stand-in replaces it.\n{exc}"
+        ) from None
     STANDINS_USED.add(name)
     title = DATASETS[name].title
     bar = "=" * 78
-    print(f"{bar}\nSTAND-IN DATA: the real {title} dataset is not available here, so this smoke run\n"
-          f"uses synthetic data of the same shapes, dtypes and classes. Every figure below is\n"
-          f"meaningless. Set WORKSHOP_DATA_MIRROR or run `make fetch-data` for the real data.\n{bar}")
+    print(
+        f"{bar}\nSTAND-IN DATA: the real {title} dataset is not available here, so this smoke run\n"
+        f"uses synthetic data of the same shapes, dtypes and classes. Every figure below is\n"
+        f"meaningless. Set WORKSHOP_DATA_MIRROR or run `make fetch-data` for the real data.\n{bar}"
+    )
 
 
 def _read_idx(path, offset):
@@ -543,9 +603,11 @@ def fetch(names=None, mirror_out=None):
 def main(argv=None):
     """Command line: ``python -m workshop_utils.datasets [NAME ...] [--mirror DIR]``."""
     parser = argparse.ArgumentParser(
-        description="Download, verify and cache the course datasets; optionally write a mirror folder.")
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"datasets to fetch (default: all of {', '.join(DATASETS)})")
+        description="Download, verify and cache the course datasets; optionally write a mirror folder."
+    )
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"datasets to fetch (default: all of {', '.join(DATASETS)})"
+    )
     parser.add_argument("--mirror", metavar="DIR", help="also write a mirror folder for offline classrooms")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in DATASETS]

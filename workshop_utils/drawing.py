@@ -4,6 +4,7 @@
 graphviz. Without them a notebook should not stop: ``draw_model`` prints one line on how to install
 what is missing and returns None, and the notebook goes on.
 """
+
 import shutil
 import sys
 from pathlib import Path
@@ -36,8 +37,10 @@ def install_hint(missing):
     if not missing or unknown:
         raise ValueError(f"missing must name some of {sorted(INSTALL_HINTS)}; got {missing!r}")
     steps = "; ".join(f"{name}: {INSTALL_HINTS[name]}" for name in missing)
-    return (f"Cannot draw the model: plot_model needs {' and '.join(missing)}. "
-            f"Install {steps}; then restart the kernel. (The rest of the notebook runs without it.)")
+    return (
+        f"Cannot draw the model: plot_model needs {' and '.join(missing)}. "
+        f"Install {steps}; then restart the kernel. (The rest of the notebook runs without it.)"
+    )
 
 
 def draw_model(model, path, show_shapes=True, dpi=96):
@@ -67,14 +70,18 @@ def draw_model(model, path, show_shapes=True, dpi=96):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)  # so that a drawing left by an earlier run never passes for a new one
     try:
-        keras.utils.plot_model(model, to_file=str(path), show_shapes=show_shapes, show_layer_names=True,
-                               dpi=dpi)
+        keras.utils.plot_model(model, to_file=str(path), show_shapes=show_shapes, show_layer_names=True, dpi=dpi)
     except (ImportError, OSError) as exc:  # e.g. a broken graphviz install: say so, do not stop the notebook
-        print(f"WARNING: cannot draw the model {model.name!r}: "
-              f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        print(
+            f"WARNING: cannot draw the model {model.name!r}: "
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            file=sys.stderr,
+        )
         return None
     if not path.is_file():  # plot_model only prints a message in some failure cases
-        print(f"WARNING: cannot draw the model {model.name!r}: plot_model wrote no file (see its message above).",
-              file=sys.stderr)
+        print(
+            f"WARNING: cannot draw the model {model.name!r}: plot_model wrote no file (see its message above).",
+            file=sys.stderr,
+        )
         return None
     return path

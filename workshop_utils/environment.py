@@ -1,4 +1,5 @@
 """The environment report: what a learner's (or CI's) machine has, in a few lines."""
+
 import importlib.metadata
 import os
 import platform
@@ -25,8 +26,10 @@ def devices():
         if backend == "tensorflow":
             import tensorflow as tf
 
-            found = [f"GPU: {tf.config.experimental.get_device_details(d).get('device_name', d.name)}"
-                     for d in tf.config.list_physical_devices("GPU")]
+            found = [
+                f"GPU: {tf.config.experimental.get_device_details(d).get('device_name', d.name)}"
+                for d in tf.config.list_physical_devices("GPU")
+            ]
         elif backend == "jax":
             import jax
 
@@ -94,8 +97,10 @@ def one_line_summary(cfg):
     """One line for the top of every notebook: profile, versions, backend, device, seed."""
     import keras
 
-    return (f"{cfg.notebook} | profile {cfg.profile} | Keras {keras.__version__} "
-            f"({keras.backend.backend()} backend) | {devices()[0]} | seed {cfg.seed}")
+    return (
+        f"{cfg.notebook} | profile {cfg.profile} | Keras {keras.__version__} "
+        f"({keras.backend.backend()} backend) | {devices()[0]} | seed {cfg.seed}"
+    )
 
 
 def _setting_text(name, value):

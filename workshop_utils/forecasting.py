@@ -13,6 +13,7 @@ millivolts (times 100) and give 0.0005 s as its sample interval: 12,000 samples,
 membrane potential, at rest, then spiking while a current is injected, then decaying. Matplotlib states no
 other origin and no separate licence for the file; it ships with matplotlib under the Matplotlib License.
 """
+
 import dataclasses
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from . import preprocessing
 
 MEMBRANE_FILE = "membrane.dat"
-MEMBRANE_TO_MV = 100.0           # matplotlib's docs: 1000 * 0.1 * the stored value
+MEMBRANE_TO_MV = 100.0  # matplotlib's docs: 1000 * 0.1 * the stored value
 MEMBRANE_SAMPLE_SECONDS = 0.0005  # matplotlib's docs: the sample interval of the file (2 kHz)
 
 
@@ -95,8 +96,10 @@ def drift_forecast(series, targets, history_end):
     values = _series(series)
     targets = _positions(targets, "targets", 1, len(values))
     if targets.min() < history_end:
-        raise ValueError(f"the drift's history (the first {history_end} values) reaches past target "
-                         f"{targets.min()}: a forecast may only use the values before it.")
+        raise ValueError(
+            f"the drift's history (the first {history_end} values) reaches past target "
+            f"{targets.min()}: a forecast may only use the values before it."
+        )
     return values[targets - 1] + mean_change(values, history_end)
 
 
@@ -168,11 +171,12 @@ def simple_forecasts_ahead(series, origins, horizon, history_end, season=12):
     origins = _positions(origins, "origins", 0, len(values) - horizon)
     steps = np.arange(1, horizon + 1)
     if origins.min() + 1 < history_end:
-        raise ValueError(f"the drift's history (the first {history_end} values) reaches past origin "
-                         f"{origins.min()}: a forecast may only use the values up to its origin.")
+        raise ValueError(
+            f"the drift's history (the first {history_end} values) reaches past origin "
+            f"{origins.min()}: a forecast may only use the values up to its origin."
+        )
     last = values[origins][:, None]
-    found = {"naive": np.repeat(last, horizon, axis=1),
-             "drift": last + steps * mean_change(values, history_end)}
+    found = {"naive": np.repeat(last, horizon, axis=1), "drift": last + steps * mean_change(values, history_end)}
     if season is not None:
         if not isinstance(season, (int, np.integer)) or season < horizon:
             raise ValueError(f"season must be an integer of at least the horizon ({horizon}); got {season!r}.")
@@ -208,10 +212,11 @@ def inputs_before(changes, targets, window):
     if not isinstance(window, (int, np.integer)) or window < 1:
         raise ValueError(f"window must be a positive integer; got {window!r}.")
     targets = _positions(targets, "targets", window + 1, len(changes) + 2)
-    return np.stack([changes[t - 1 - window:t - 1] for t in targets]).astype("float32")[..., None]
+    return np.stack([changes[t - 1 - window : t - 1] for t in targets]).astype("float32")[..., None]
 
 
 # ---- the membrane recording ------------------------------------------------------------------------------
+
 
 def load_membrane(step=2):
     """The membrane-potential recording that ships with matplotlib, in millivolts (see the module's notes).
@@ -227,8 +232,10 @@ def load_membrane(step=2):
         path = cbook.get_sample_data(MEMBRANE_FILE, asfileobj=False)
         raw = np.fromfile(path, dtype=np.float32)
     except (OSError, ValueError) as error:
-        raise FileNotFoundError(f"{MEMBRANE_FILE} is missing: it ships with matplotlib's sample data "
-                                f"(matplotlib.cbook.get_sample_data); reinstall matplotlib ({error}).") from None
+        raise FileNotFoundError(
+            f"{MEMBRANE_FILE} is missing: it ships with matplotlib's sample data "
+            f"(matplotlib.cbook.get_sample_data); reinstall matplotlib ({error})."
+        ) from None
     return raw.astype("float64")[::step] * MEMBRANE_TO_MV
 
 
@@ -256,26 +263,27 @@ def split_in_time(length, fractions=(0.6, 0.2)):
 class SeriesWindows:
     """A series split in time, its changes standardised on the fit part, and the windows cut from them."""
 
-    values: np.ndarray      # the series
-    fit_end: int            # the fit part is values[:fit_end]
-    validation_end: int     # validation is values[fit_end:validation_end]; test is values[validation_end:]
-    window: int             # changes per input window
-    mean: float             # mean of the fit part's changes
-    std: float              # their standard deviation
-    scaled: np.ndarray      # all changes, standardised with mean and std (float32)
-    x_fit: np.ndarray       # windows of changes between fit values, targets one step ahead at every step
+    values: np.ndarray  # the series
+    fit_end: int  # the fit part is values[:fit_end]
+    validation_end: int  # validation is values[fit_end:validation_end]; test is values[validation_end:]
+    window: int  # changes per input window
+    mean: float  # mean of the fit part's changes
+    std: float  # their standard deviation
+    scaled: np.ndarray  # all changes, standardised with mean and std (float32)
+    x_fit: np.ndarray  # windows of changes between fit values, targets one step ahead at every step
     y_fit: np.ndarray
-    x_val: np.ndarray       # windows cut from the changes into validation values alone
+    x_val: np.ndarray  # windows cut from the changes into validation values alone
     y_val: np.ndarray
-    test: np.ndarray        # the test positions
-    x_test: np.ndarray      # the window of changes before each test position
+    test: np.ndarray  # the test positions
+    x_test: np.ndarray  # the window of changes before each test position
 
     def forecast(self, scaled_changes):
         """Forecasts of the test values from predicted standardised changes (one per test position)."""
         predicted = np.asarray(scaled_changes, dtype="float64").reshape(-1)
         if predicted.size != self.test.size:
-            raise ValueError(f"expected {self.test.size} predicted changes, one per test position; got "
-                             f"{predicted.size}.")
+            raise ValueError(
+                f"expected {self.test.size} predicted changes, one per test position; got {predicted.size}."
+            )
         return self.values[self.test - 1] + predicted * self.std + self.mean
 
 
@@ -291,19 +299,33 @@ def standardised_windows(series, fit_end, validation_end, window):
     """
     values = _series(series)
     if not 2 <= fit_end < validation_end < len(values):
-        raise ValueError(f"cut points must satisfy 2 <= fit_end < validation_end < {len(values)}; got "
-                         f"{fit_end}, {validation_end}.")
+        raise ValueError(
+            f"cut points must satisfy 2 <= fit_end < validation_end < {len(values)}; got {fit_end}, {validation_end}."
+        )
     changes = np.diff(values)
-    fit_changes = changes[:fit_end - 1]
+    fit_changes = changes[: fit_end - 1]
     mean, std = float(fit_changes.mean()), float(fit_changes.std())
     if std == 0:
         raise ValueError("the fit part's changes are all equal: nothing to standardise.")
     scaled = ((changes - mean) / std).astype("float32")
-    x_fit, y_fit = preprocessing.window_series(scaled[:fit_end - 1], window)
-    x_val, y_val = preprocessing.window_series(scaled[fit_end - 1:validation_end - 1], window)
+    x_fit, y_fit = preprocessing.window_series(scaled[: fit_end - 1], window)
+    x_val, y_val = preprocessing.window_series(scaled[fit_end - 1 : validation_end - 1], window)
     test = np.arange(validation_end, len(values))
-    return SeriesWindows(values, fit_end, validation_end, window, mean, std, scaled, x_fit, y_fit, x_val, y_val,
-                         test, inputs_before(scaled, test, window))
+    return SeriesWindows(
+        values,
+        fit_end,
+        validation_end,
+        window,
+        mean,
+        std,
+        scaled,
+        x_fit,
+        y_fit,
+        x_val,
+        y_val,
+        test,
+        inputs_before(scaled, test, window),
+    )
 
 
 def membrane_windows(step=2, fractions=(0.6, 0.2), window=50):

@@ -5,6 +5,7 @@ distances between images. A generator that learned nothing fails it: noise is cl
 confidence or as few classes, one repeated digit covers one class and has no diversity, and copies of
 training images lie at distance 0 from the training set.
 """
+
 import numpy as np
 
 # A sample counts as a recognisable digit when the classifier gives its top class at least this probability.
@@ -28,8 +29,7 @@ def _nearest_distances(queries, pool, exclude_self=False):
     """Euclidean distance from each row of ``queries`` to its nearest row of ``pool``."""
     queries = np.asarray(queries, dtype="float64")
     pool = np.asarray(pool, dtype="float64")
-    squared = (np.sum(queries ** 2, axis=1)[:, None] + np.sum(pool ** 2, axis=1)[None, :]
-               - 2.0 * queries @ pool.T)
+    squared = np.sum(queries**2, axis=1)[:, None] + np.sum(pool**2, axis=1)[None, :] - 2.0 * queries @ pool.T
     if exclude_self:
         np.fill_diagonal(squared, np.inf)
     return np.sqrt(np.maximum(squared.min(axis=1), 0.0))

@@ -14,6 +14,7 @@ The worker programs live in ``workshop_utils/workers/``; ``worker_source`` retur
 * ``loss_table``        - each worker's per-epoch loss side by side
 * ``model_parallel``    - run the model-parallel demo (JAX, several virtual CPU devices)
 """
+
 import contextlib
 import importlib.util
 import json
@@ -30,8 +31,7 @@ from pathlib import Path
 import numpy as np
 
 WORKERS_DIR = Path(__file__).resolve().parent / "workers"
-WORKER_SCRIPTS = {"tensorflow": "tf_worker.py", "jax": "jax_worker.py",
-                  "model_parallel": "jax_model_parallel.py"}
+WORKER_SCRIPTS = {"tensorflow": "tf_worker.py", "jax": "jax_worker.py", "model_parallel": "jax_model_parallel.py"}
 INSTALL_HINT = {
     "tensorflow": 'pip install "tensorflow==2.21.0" (the course environment has it)',
     "jax": 'pip install -c constraints.txt "jax[cpu]==0.10.2" (in the course folder)',
@@ -87,8 +87,11 @@ def free_ports(count, host="127.0.0.1"):
 def base_environment(engine):
     """The environment a worker starts from: ours, less cluster settings and proxy variables."""
     # gRPC (TensorFlow's and JAX's coordination) would send even localhost traffic to a proxy.
-    env = {key: value for key, value in os.environ.items()
-           if key != "TF_CONFIG" and not key.startswith("JAX_") and "_proxy" not in key.lower()}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "TF_CONFIG" and not key.startswith("JAX_") and "_proxy" not in key.lower()
+    }
     env.update(KERAS_BACKEND=engine, PYTHONUNBUFFERED="1")
     if engine == "tensorflow":
         env["CUDA_VISIBLE_DEVICES"] = "-1"  # a notebook's TensorFlow already holds the GPU's memory
@@ -104,15 +107,15 @@ def cluster_environments(engine, workers, host="127.0.0.1"):
         addresses = [f"{host}:{port}" for port in free_ports(workers, host)]
         for index in range(workers):
             env = base_environment(engine)
-            env["TF_CONFIG"] = json.dumps({"cluster": {"worker": addresses},
-                                           "task": {"type": "worker", "index": index}})
+            env["TF_CONFIG"] = json.dumps(
+                {"cluster": {"worker": addresses}, "task": {"type": "worker", "index": index}}
+            )
             environments.append(env)
     elif engine == "jax":
         coordinator = f"{host}:{free_ports(1, host)[0]}"
         for index in range(workers):
             env = base_environment(engine)
-            env.update(JAX_COORDINATOR_ADDRESS=coordinator, JAX_NUM_PROCESSES=str(workers),
-                       JAX_PROCESS_ID=str(index))
+            env.update(JAX_COORDINATOR_ADDRESS=coordinator, JAX_NUM_PROCESSES=str(workers), JAX_PROCESS_ID=str(index))
             environments.append(env)
     else:
         raise ValueError(f"engine must be 'tensorflow' or 'jax', not {engine!r}")
@@ -167,10 +170,16 @@ def run_workers(commands, environments, folder, timeout, names=None):
     try:
         for command, env, log in zip(commands, environments, logs):
             with open(log, "wb") as output:  # the child keeps its own copy of the descriptor
-                processes.append(subprocess.Popen(
-                    command, env=env, stdout=output, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True))  # a group of its own: stopping it stops its children
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        env=env,
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+                )  # a group of its own: stopping it stops its children
         deadline = time.monotonic() + timeout
         while True:
             codes = [process.poll() for process in processes]
@@ -179,8 +188,10 @@ def run_workers(commands, environments, folder, timeout, names=None):
                 index = failed[0]
                 _stop(processes)
                 others = "; the others were stopped" if len(processes) > 1 else ""
-                raise WorkerError(f"{names[index]} failed (exit code {codes[index]}){others}. "
-                                  f"The end of its log ({logs[index]}):\n{log_tail(logs[index])}")
+                raise WorkerError(
+                    f"{names[index]} failed (exit code {codes[index]}){others}. "
+                    f"The end of its log ({logs[index]}):\n{log_tail(logs[index])}"
+                )
             if all(code == 0 for code in codes):
                 return logs
             if time.monotonic() > deadline:
@@ -190,7 +201,8 @@ def run_workers(commands, environments, folder, timeout, names=None):
                     f"{', '.join(names[i] for i in hung)} still running after {timeout:.0f} s: "
                     f"stopped (a worker whose partner died or never started waits forever for "
                     f"it). The end of {names[hung[0]]}'s log ({logs[hung[0]]}):\n"
-                    f"{log_tail(logs[hung[0]])}")
+                    f"{log_tail(logs[hung[0]])}"
+                )
             time.sleep(0.1)
     finally:
         _stop(processes)  # also on KeyboardInterrupt (a learner's "interrupt the kernel")
@@ -202,8 +214,7 @@ def _job_folder(prefix, folder):
     return Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
 
 
-def train(engine, data_path, workers=2, *, epochs, batch_size, learning_rate=1e-3, seed=42,
-          folder=None, timeout=600):
+def train(engine, data_path, workers=2, *, epochs, batch_size, learning_rate=1e-3, seed=42, folder=None, timeout=600):
     """Train notebook 12's convnet with ``workers`` processes on localhost; return a JobResult.
 
     Args:
@@ -222,10 +233,22 @@ def train(engine, data_path, workers=2, *, epochs, batch_size, learning_rate=1e-
     if problem:
         raise WorkerError(problem)
     job = _job_folder(f"{engine}-{workers}-workers-", folder)
-    command = [sys.executable, str(WORKERS_DIR / WORKER_SCRIPTS[engine]),
-               "--data", str(data_path), "--out", str(job), "--epochs", str(epochs),
-               "--batch-size", str(batch_size), "--learning-rate", str(learning_rate),
-               "--seed", str(seed)]
+    command = [
+        sys.executable,
+        str(WORKERS_DIR / WORKER_SCRIPTS[engine]),
+        "--data",
+        str(data_path),
+        "--out",
+        str(job),
+        "--epochs",
+        str(epochs),
+        "--batch-size",
+        str(batch_size),
+        "--learning-rate",
+        str(learning_rate),
+        "--seed",
+        str(seed),
+    ]
     start = time.perf_counter()
     logs = run_workers([command] * workers, cluster_environments(engine, workers), job, timeout)
     wall = time.perf_counter() - start
@@ -233,8 +256,9 @@ def train(engine, data_path, workers=2, *, epochs, batch_size, learning_rate=1e-
     for index, log in enumerate(logs):
         report = job / f"worker_{index}.json"
         if not report.exists():
-            raise WorkerError(f"worker {index} ended without writing {report.name}. The end of "
-                              f"its log ({log}):\n{log_tail(log)}")
+            raise WorkerError(
+                f"worker {index} ended without writing {report.name}. The end of its log ({log}):\n{log_tail(log)}"
+            )
         reports.append(json.loads(report.read_text()))
         with np.load(job / f"worker_{index}_weights.npz") as arrays:
             weights.append([arrays[f"arr_{i}"] for i in range(len(arrays.files))])
@@ -268,8 +292,10 @@ def check_identical(result, tolerance=0.0):
     largest = max(differences, default=0.0)
     if largest > tolerance:
         worst = 1 + differences.index(largest)
-        raise WorkerError(f"worker {worst}'s weights differ from worker 0's by up to {largest:.3g} "
-                          f"(allowed: {tolerance:g}): the workers did not train in step")
+        raise WorkerError(
+            f"worker {worst}'s weights differ from worker 0's by up to {largest:.3g} "
+            f"(allowed: {tolerance:g}): the workers did not train in step"
+        )
     return largest
 
 
@@ -304,20 +330,33 @@ def model_parallel(data_path, devices=4, model_axis=2, epochs=1, folder=None, ti
         raise WorkerError(problem)
     env = base_environment("jax")
     # XLA reads these flags when JAX starts: that is why the demo is a process of its own.
-    flags = [f"--xla_force_host_platform_device_count={devices}",
-             f"--xla_cpu_collective_call_terminate_timeout_seconds={STUCK_SECONDS}"]
+    flags = [
+        f"--xla_force_host_platform_device_count={devices}",
+        f"--xla_cpu_collective_call_terminate_timeout_seconds={STUCK_SECONDS}",
+    ]
     env["XLA_FLAGS"] = " ".join(filter(None, [env.get("XLA_FLAGS"), *flags]))
     note = ""
     for attempt in (1, 2):
         job = _job_folder("model-parallel-", folder)
-        command = [sys.executable, str(WORKERS_DIR / WORKER_SCRIPTS["model_parallel"]),
-                   "--data", str(data_path), "--out", str(job), "--model-axis", str(model_axis),
-                   "--epochs", str(epochs)]
+        command = [
+            sys.executable,
+            str(WORKERS_DIR / WORKER_SCRIPTS["model_parallel"]),
+            "--data",
+            str(data_path),
+            "--out",
+            str(job),
+            "--model-axis",
+            str(model_axis),
+            "--epochs",
+            str(epochs),
+        ]
         try:
             run_workers([command], [env], job, timeout, names=["the model-parallel demo"])
             return note + (job / "report.txt").read_text()
         except WorkerError:
             if attempt == 2 or STUCK_MESSAGE not in log_tail(job / "worker_0.log", lines=10**6):
                 raise
-            note = (f"(the first run stopped in a deadlock of XLA's collectives between virtual "
-                    f"CPU devices, log in {job}; this is the second)\n")
+            note = (
+                f"(the first run stopped in a deadlock of XLA's collectives between virtual "
+                f"CPU devices, log in {job}; this is the second)\n"
+            )

@@ -10,6 +10,7 @@ folder of its own, so that two runs of the same notebook at once never delete ea
   ``$WORKSHOP_RUN_DIR/<notebook>/`` (``make run``: ``artifacts/runs/<time>-<profile>/<notebook>/``,
   beside the executed notebook), a folder no other run uses.
 """
+
 import datetime
 import os
 import re
@@ -115,8 +116,10 @@ def _claim(root, notebook):
         handle = _lock_file(root, name)
         _try_lock(handle)  # a new name: no one else holds it
         folder = root / name
-        print(f"Another run of {notebook} is using {root / notebook}, so this run writes its files to "
-              f"{folder} instead.", file=sys.stderr)
+        print(
+            f"Another run of {notebook} is using {root / notebook}, so this run writes its files to {folder} instead.",
+            file=sys.stderr,
+        )
     _prune_fallbacks(root, notebook)
     _claims[key] = (folder, handle)
     return folder

@@ -2,6 +2,7 @@
 
 Every function returns the matplotlib Figure, so you can save it or test it.
 """
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -89,8 +90,15 @@ def plot_confusion_matrix(true_labels, predicted_labels, class_names):
     ax.imshow(matrix, cmap="Blues")
     for i in range(n):
         for j in range(n):
-            ax.text(j, i, matrix[i, j], ha="center", va="center", fontsize=7,
-                    color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+            ax.text(
+                j,
+                i,
+                matrix[i, j],
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if matrix[i, j] > matrix.max() / 2 else "black",
+            )
     ax.set_xticks(range(n), class_names, rotation=45, ha="right")
     ax.set_yticks(range(n), class_names)
     ax.set_xlabel("predicted")
@@ -147,8 +155,9 @@ def plot_per_class_accuracy(true_labels, predicted_labels, class_names, title="A
     if true_labels.shape != predicted_labels.shape:
         raise ValueError(f"Got {true_labels.shape[0]} true labels but {predicted_labels.shape[0]} predictions.")
     n = len(class_names)
-    if true_labels.size and (min(true_labels.min(), predicted_labels.min()) < 0
-                             or max(true_labels.max(), predicted_labels.max()) >= n):
+    if true_labels.size and (
+        min(true_labels.min(), predicted_labels.min()) < 0 or max(true_labels.max(), predicted_labels.max()) >= n
+    ):
         raise ValueError(f"Labels must lie in 0..{n - 1} to match {n} class names.")
     counts = np.bincount(true_labels, minlength=n)
     hits = np.bincount(true_labels[true_labels == predicted_labels], minlength=n)

@@ -1,4 +1,5 @@
 """Small array helpers the notebooks use again and again. Each checks its input and says what it expected."""
+
 import numpy as np
 
 
@@ -19,8 +20,7 @@ def scale_images(images):
     """Scale uint8 pixel values 0..255 to float32 values in [0, 1]."""
     _require_array(images, "images")
     if images.dtype != np.uint8:
-        raise ValueError(f"Expected uint8 pixels (0..255); got dtype {images.dtype}. "
-                         "Were the images scaled already?")
+        raise ValueError(f"Expected uint8 pixels (0..255); got dtype {images.dtype}. Were the images scaled already?")
     return images.astype("float32") / 255.0
 
 
@@ -60,13 +60,12 @@ def window_series(series, window, horizon=None):
         raise ValueError(f"horizon must be None or a positive integer; got {horizon!r}.")
     count = len(series) - window - ahead + 1
     if count < 1:
-        raise ValueError(f"A series of {len(series)} values is too short for window {window} "
-                         f"and horizon {ahead}.")
-    inputs = np.stack([series[i:i + window] for i in range(count)])[..., None]
+        raise ValueError(f"A series of {len(series)} values is too short for window {window} and horizon {ahead}.")
+    inputs = np.stack([series[i : i + window] for i in range(count)])[..., None]
     if horizon is None:
-        targets = np.stack([series[i + 1:i + window + 1] for i in range(count)])[..., None]
+        targets = np.stack([series[i + 1 : i + window + 1] for i in range(count)])[..., None]
     else:
-        targets = np.stack([series[i + window:i + window + horizon] for i in range(count)])[..., None]
+        targets = np.stack([series[i + window : i + window + horizon] for i in range(count)])[..., None]
     return inputs, targets
 
 
@@ -94,7 +93,6 @@ def stratified_subset(x, y, size, seed=0):
     quota = np.floor(exact).astype(int)
     for i in np.argsort(quota - exact)[: size - quota.sum()]:
         quota[i] += 1
-    keep = np.concatenate([rng.choice(np.flatnonzero(labels == c), q, replace=False)
-                           for c, q in zip(classes, quota)])
+    keep = np.concatenate([rng.choice(np.flatnonzero(labels == c), q, replace=False) for c, q in zip(classes, quota)])
     keep.sort()
     return x[keep], y[keep]

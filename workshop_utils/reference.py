@@ -6,6 +6,7 @@ Notebook 12 reads ``gpu_timings.json`` to show what a GPU buys when the learner'
     timings = reference.load_gpu_timings()
     print(reference.describe_gpu_timings(timings))
 """
+
 import json
 import numbers
 from pathlib import Path
@@ -32,11 +33,11 @@ def _check_device_entry(entry, key, source):
         raise ValueError(f"{source}: {key}.status must be one of {STATUSES}; got {status!r}.")
     if status == "recorded":
         if isinstance(seconds, bool) or not isinstance(seconds, numbers.Real) or seconds <= 0:
-            raise ValueError(f"{source}: {key}.epoch_seconds must be a positive number when "
-                             f"recorded; got {seconds!r}.")
+            raise ValueError(f"{source}: {key}.epoch_seconds must be a positive number when recorded; got {seconds!r}.")
     elif seconds is not None:
-        raise ValueError(f"{source}: {key}.epoch_seconds must be null while {key} is not yet "
-                         f"recorded; got {seconds!r}.")
+        raise ValueError(
+            f"{source}: {key}.epoch_seconds must be null while {key} is not yet recorded; got {seconds!r}."
+        )
 
 
 def load_gpu_timings(path=None):
@@ -55,8 +56,10 @@ def load_gpu_timings(path=None):
     """
     path = Path(path) if path is not None else GPU_TIMINGS_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"No reference timings at {path}; the course ships them in "
-                                f"{GPU_TIMINGS_FILE.relative_to(paths.PROJECT_ROOT)}.")
+        raise FileNotFoundError(
+            f"No reference timings at {path}; the course ships them in "
+            f"{GPU_TIMINGS_FILE.relative_to(paths.PROJECT_ROOT)}."
+        )
     try:
         timings = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
@@ -84,20 +87,25 @@ def describe_gpu_timings(timings):
     """
     if not isinstance(timings, dict) or "cpu" not in timings or "gpu" not in timings:
         raise ValueError("timings must be the dict that load_gpu_timings() returns.")
-    lines = [f"RECORDED reference figures (not measured now): {timings['model']}, "
-             f"{timings['train_size']:,} images, batch {timings['batch_size']}, backend {timings['backend']}"]
+    lines = [
+        f"RECORDED reference figures (not measured now): {timings['model']}, "
+        f"{timings['train_size']:,} images, batch {timings['batch_size']}, backend {timings['backend']}"
+    ]
     for key in ("cpu", "gpu"):
         entry = timings[key]
         if entry["status"] == "recorded":
             backend = f", backend {entry['backend']}" if _backend_of(entry, timings) != timings["backend"] else ""
-            lines.append(f"  {key.upper()} {entry['name']}: {entry['epoch_seconds']:.2f} s per epoch "
-                         f"(recorded {entry['date']}{backend})")
+            lines.append(
+                f"  {key.upper()} {entry['name']}: {entry['epoch_seconds']:.2f} s per epoch "
+                f"(recorded {entry['date']}{backend})"
+            )
     cpu, gpu = timings["cpu"], timings["gpu"]
     if gpu["status"] != "recorded":
         lines.append(NOT_RECORDED_GPU)
     elif cpu["status"] == "recorded":
-        caveat = (" (different backends, so a rough guide)"
-                  if _backend_of(cpu, timings) != _backend_of(gpu, timings) else "")
+        caveat = (
+            " (different backends, so a rough guide)" if _backend_of(cpu, timings) != _backend_of(gpu, timings) else ""
+        )
         lines.append(f"  recorded speed-up of the GPU: {cpu['epoch_seconds'] / gpu['epoch_seconds']:.1f}x{caveat}")
     return "\n".join(lines)
 
@@ -108,8 +116,20 @@ def _device_entry(name, seconds, date):
     return {"name": name, "epoch_seconds": round(float(seconds), 3), "date": date, "status": "recorded"}
 
 
-def write_gpu_timings(path, *, model, notebook, train_size, batch_size, backend, cpu_name, cpu_seconds,
-                      gpu_name=None, gpu_seconds=None, date=None):
+def write_gpu_timings(
+    path,
+    *,
+    model,
+    notebook,
+    train_size,
+    batch_size,
+    backend,
+    cpu_name,
+    cpu_seconds,
+    gpu_name=None,
+    gpu_seconds=None,
+    date=None,
+):
     """Write measured epoch times in the format of ``data/reference/gpu_timings.json``; return them as a dict.
 
     Args:
@@ -125,9 +145,15 @@ def write_gpu_timings(path, *, model, notebook, train_size, batch_size, backend,
     if (gpu_name is None) != (gpu_seconds is None):
         raise ValueError("Give gpu_name and gpu_seconds together, or neither.")
     date = date or datetime.date.today().isoformat()
-    timings = {"model": model, "notebook": notebook, "train_size": train_size, "batch_size": batch_size,
-               "backend": backend, "cpu": _device_entry(cpu_name, cpu_seconds, date),
-               "gpu": _device_entry(gpu_name, gpu_seconds, date)}
+    timings = {
+        "model": model,
+        "notebook": notebook,
+        "train_size": train_size,
+        "batch_size": batch_size,
+        "backend": backend,
+        "cpu": _device_entry(cpu_name, cpu_seconds, date),
+        "gpu": _device_entry(gpu_name, gpu_seconds, date),
+    }
     for key in ("cpu", "gpu"):
         _check_device_entry(timings[key], key, "write_gpu_timings")
     Path(path).write_text(json.dumps(timings, indent=2) + "\n")

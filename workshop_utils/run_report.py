@@ -3,6 +3,7 @@
 ``workshop_utils.runner`` executes the notebooks and calls ``write_report``; the benchmark script
 uses ``headline`` for its table.
 """
+
 import dataclasses
 import datetime
 import html
@@ -37,15 +38,26 @@ def write_report(results, run_dir, profile, backend, device):
     """Write report.md and report.html into run_dir and return the Markdown text."""
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     header = ["notebook", "profile", "backend", "device", "wall time", "result", "headline figure"]
-    rows = [[r.notebook, profile, backend, device, f"{r.seconds:.0f} s",
-             "PASS" if r.passed else r.status.upper(), headline(r)] for r in results]
+    rows = [
+        [
+            r.notebook,
+            profile,
+            backend,
+            device,
+            f"{r.seconds:.0f} s",
+            "PASS" if r.passed else r.status.upper(),
+            headline(r),
+        ]
+        for r in results
+    ]
     failed = [r for r in results if not r.ok]
     skipped = [r for r in results if r.status == "skipped"]
-    summary = (f"{len(results) - len(failed) - len(skipped)} of {len(results)} notebooks passed"
-               + (f", {len(skipped)} skipped" if skipped else "")
-               + f"; total {sum(r.seconds for r in results):.0f} s.")
-    md = [f"# Run report ({stamp})", "", summary, "",
-          "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    summary = (
+        f"{len(results) - len(failed) - len(skipped)} of {len(results)} notebooks passed"
+        + (f", {len(skipped)} skipped" if skipped else "")
+        + f"; total {sum(r.seconds for r in results):.0f} s."
+    )
+    md = [f"# Run report ({stamp})", "", summary, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     md += ["| " + " | ".join(row) + " |" for row in rows]
     checked = [r for r in results if r.metrics]
     if checked:
@@ -60,13 +72,24 @@ def write_report(results, run_dir, profile, backend, device):
     if failed:
         md += ["", "## What did not pass, and how to fix it", ""]
         for r in failed:
-            md += [f"### {r.notebook}: {r.status}", "", f"- Why: {_indent(r.why)}", f"- Fix: {_indent(r.fix)}",
-                   f"- Executed notebook: {r.executed}", ""]
+            md += [
+                f"### {r.notebook}: {r.status}",
+                "",
+                f"- Why: {_indent(r.why)}",
+                f"- Fix: {_indent(r.fix)}",
+                f"- Executed notebook: {r.executed}",
+                "",
+            ]
     text = "\n".join(md) + "\n"
     (run_dir / "report.md").write_text(text)
     # The same results for tools (`tools/nblint.py fix` writes the run times in the notebooks' headers from it).
-    record = {"date": stamp, "profile": profile, "backend": backend, "device": device,
-              "notebooks": [dataclasses.asdict(r) for r in results]}
+    record = {
+        "date": stamp,
+        "profile": profile,
+        "backend": backend,
+        "device": device,
+        "notebooks": [dataclasses.asdict(r) for r in results],
+    }
     (run_dir / "results.json").write_text(json.dumps(record, indent=1, default=str) + "\n")
 
     def cells(row, tag):
@@ -79,12 +102,16 @@ def write_report(results, run_dir, profile, backend, device):
         table.append(f'<tr style="background:{color}"><td>{link}</td>{cells(row[1:], "td")}</tr>')
     problems = "".join(
         f"<h3>{html.escape(r.notebook)}: {html.escape(r.status)}</h3><p><b>Why:</b></p>"
-        f"<pre>{html.escape(r.why)}</pre><p><b>Fix:</b></p><pre>{html.escape(r.fix)}</pre>" for r in failed)
-    page = (f"<!doctype html><meta charset='utf-8'><title>keras-workshop run report</title>"
-            f"<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 10px;border:1px solid #ccc}}"
-            f"table{{border-collapse:collapse}}</style><h1>Run report ({stamp})</h1>"
-            f"<p>{summary}</p>"
-            f"<table>{''.join(table)}</table>"
-            + (f"<h2>What did not pass, and how to fix it</h2>{problems}" if failed else ""))
+        f"<pre>{html.escape(r.why)}</pre><p><b>Fix:</b></p><pre>{html.escape(r.fix)}</pre>"
+        for r in failed
+    )
+    page = (
+        f"<!doctype html><meta charset='utf-8'><title>keras-workshop run report</title>"
+        f"<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:4px 10px;border:1px solid #ccc}}"
+        f"table{{border-collapse:collapse}}</style><h1>Run report ({stamp})</h1>"
+        f"<p>{summary}</p>"
+        f"<table>{''.join(table)}</table>"
+        + (f"<h2>What did not pass, and how to fix it</h2>{problems}" if failed else "")
+    )
     (run_dir / "report.html").write_text(page)
     return text

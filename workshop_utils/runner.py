@@ -12,6 +12,7 @@ notebook that did not pass, why and how to fix it (written by ``workshop_utils.r
 if any notebook did not pass. Two runs at once (two instructors, or a run beside a learner's kernel or
 ``make test``) never share a folder: see ``workshop_utils.paths``.
 """
+
 import argparse
 import datetime
 import json
@@ -59,11 +60,17 @@ def _classify(exc, executed_path):
         why, _, fix = evalue.partition("Fix, either:")
         return "dataset unavailable", why.strip(), ("either:\n" + fix.strip("\n")) if fix.strip() else see
     if ename == "SelfCheckFailed":
-        return "self-check failed", evalue, ("Check the settings for this profile in "
-                                             f"workshop_utils/config.py and the training cells. {see}")
+        return (
+            "self-check failed",
+            evalue,
+            (f"Check the settings for this profile in workshop_utils/config.py and the training cells. {see}"),
+        )
     if "CellTimeoutError" in type(exc).__name__ or "timed out" in evalue.lower():
-        return "timed out", evalue.splitlines()[0][:300], ("Run with WORKSHOP_PROFILE=smoke to check it works, "
-                                                           "or raise --timeout.")
+        return (
+            "timed out",
+            evalue.splitlines()[0][:300],
+            ("Run with WORKSHOP_PROFILE=smoke to check it works, or raise --timeout."),
+        )
     if type(exc).__name__ == "DeadKernelError":
         return "failed", f"the kernel died: {evalue[:300]}", f"Often out of memory. {see}"
     return "failed", f"{ename}: {evalue.splitlines()[0][:300] if evalue else ''}", see
@@ -83,8 +90,13 @@ def execute_notebook(nb, folder, timeout=600, **kernel_options):
     """
     from nbclient import NotebookClient
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", skip_cells_with_tag=SKIP_TAG,
-                            resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        skip_cells_with_tag=SKIP_TAG,
+        resources={"metadata": {"path": str(folder)}},
+    )
     client.execute(**kernel_options)
     return nb
 
@@ -117,8 +129,11 @@ def run_notebook(path, run_dir, profile, timeout):
     result.seconds = time.perf_counter() - start
     nbformat.write(nb, executed)
     code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
-    result.stderr_cells = [number for number, cell in enumerate(code_cells, start=1)
-                           if any(o.get("name") == "stderr" and o.get("text", "").strip() for o in cell.outputs)]
+    result.stderr_cells = [
+        number
+        for number, cell in enumerate(code_cells, start=1)
+        if any(o.get("name") == "stderr" and o.get("text", "").strip() for o in cell.outputs)
+    ]
     try:  # nbconvert may be missing where only nbval and the kernel are installed
         from nbconvert import HTMLExporter
 
@@ -130,8 +145,9 @@ def run_notebook(path, run_dir, profile, timeout):
     if metrics_file.is_file():
         recorded = json.loads(metrics_file.read_text())
         order = list(config.TARGETS.get(name, {}))
-        result.metrics = sorted(recorded, key=lambda m: order.index(m["metric"])
-                                if m["metric"] in order else len(order))
+        result.metrics = sorted(
+            recorded, key=lambda m: order.index(m["metric"]) if m["metric"] in order else len(order)
+        )
     return result
 
 
@@ -168,11 +184,17 @@ def main(argv=None):
     for path in notebooks:
         print(f"- {path.stem} ...", end=" ", flush=True)
         reason = config.skip_reason(path.stem, backend)
-        result = Result(path.stem, status="skipped", why=reason) if reason else \
-            run_notebook(path, run_dir, profile, args.timeout)
+        result = (
+            Result(path.stem, status="skipped", why=reason)
+            if reason
+            else run_notebook(path, run_dir, profile, args.timeout)
+        )
         results.append(result)
-        print(f"{'PASS' if result.passed else result.status.upper()} in {result.seconds:.0f} s"
-              + (f": {result.why.splitlines()[0]}" if result.why else ""), flush=True)
+        print(
+            f"{'PASS' if result.passed else result.status.upper()} in {result.seconds:.0f} s"
+            + (f": {result.why.splitlines()[0]}" if result.why else ""),
+            flush=True,
+        )
     text = run_report.write_report(results, run_dir, profile, backend, device)
     paths.link_latest(run_dir)
     print()

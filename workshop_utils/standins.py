@@ -4,6 +4,7 @@ They have the real datasets' shapes, dtypes and number of classes, and are learn
 has its own pattern: a random image for the grey ones, a colour for CIFAR-10's, so that flips and shifts
 keep it), so a smoke run exercises every cell. Their figures mean nothing.
 """
+
 import os
 import shutil
 import tempfile
@@ -28,8 +29,9 @@ def labels(name, num_classes=10, seed=0):
     """Return the stand-in's ``(y_train, y_test)`` alone (cheap: no images are made)."""
     n_train, n_test, _, label_suffix = SPECS[name]
     rng = np.random.default_rng([seed, 1])
-    return tuple(_labels(count, num_classes, rng).astype(np.uint8).reshape(count, *label_suffix)
-                 for count in (n_train, n_test))
+    return tuple(
+        _labels(count, num_classes, rng).astype(np.uint8).reshape(count, *label_suffix) for count in (n_train, n_test)
+    )
 
 
 def image_arrays(name, num_classes=10, seed=0):
@@ -73,8 +75,10 @@ def imdb_folder(folder, per_class=500, seed=0):
     ``smoke`` profile's subsets of notebook 09.
     """
     rng = np.random.default_rng(seed)
-    words = {"pos": ["great", "wonderful", "moving", "brilliant", "fun", "superb"],
-             "neg": ["awful", "boring", "dull", "terrible", "weak", "clumsy"]}
+    words = {
+        "pos": ["great", "wonderful", "moving", "brilliant", "fun", "superb"],
+        "neg": ["awful", "boring", "dull", "terrible", "weak", "clumsy"],
+    }
     filler = ["the", "film", "plot", "actor", "story", "scene", "was", "and", "a", "very"]
     root = folder / "aclImdb"
     done = root / ".complete"

@@ -15,6 +15,7 @@ code; everything else passes through untouched.
 
 Import ``workshop_utils`` before ``keras`` or ``tensorflow`` for this to work.
 """
+
 import os
 import re
 import select
@@ -24,29 +25,35 @@ import threading
 from pathlib import Path
 
 # Lines TensorFlow prints on a healthy machine (some only on machines without a GPU).
-EXPECTED = [re.compile(p) for p in (
-    r"All log messages before absl::InitializeLog\(\) is called are written to STDERR",
-    r"cudart_stub\.cc.*Could not find cuda drivers on your machine, GPU will not be used",
-    r"cpu_feature_guard\.cc.*This TensorFlow binary is optimized",
-    r"^To enable the following instructions:.*rebuild TensorFlow",
-    r"oneDNN custom operations are on",
-    r"Unable to register (cuDNN|cuFFT|cuBLAS) factory",
-    r"computation_placer\.cc.*already registered",
-    r"TF-TRT Warning: Could not find TensorRT",
-)]
+EXPECTED = [
+    re.compile(p)
+    for p in (
+        r"All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+        r"cudart_stub\.cc.*Could not find cuda drivers on your machine, GPU will not be used",
+        r"cpu_feature_guard\.cc.*This TensorFlow binary is optimized",
+        r"^To enable the following instructions:.*rebuild TensorFlow",
+        r"oneDNN custom operations are on",
+        r"Unable to register (cuDNN|cuFFT|cuBLAS) factory",
+        r"computation_placer\.cc.*already registered",
+        r"TF-TRT Warning: Could not find TensorRT",
+    )
+]
 # Lines TensorFlow prints later in a healthy session, each once per process: dropped in Jupyter kernels.
-HEALTHY_LATER = [re.compile(p) for p in (
-    # the first dataset that a tf.distribute strategy distributes (notebook 12's MirroredStrategy fit)
-    r"generator_dataset_op\.cc.*Memory patch applied",
-    r"dataset\.cc.*Input of GeneratorDatasetOp::Dataset will not be optimized",
-    # a CPU-speed notice when an integer op (the gradient of RepeatVector, notebook 07) first runs
-    r"util\.cc.*oneDNN supports DT_INT32 only on platforms with AVX-512",
-)]
+HEALTHY_LATER = [
+    re.compile(p)
+    for p in (
+        # the first dataset that a tf.distribute strategy distributes (notebook 12's MirroredStrategy fit)
+        r"generator_dataset_op\.cc.*Memory patch applied",
+        r"dataset\.cc.*Input of GeneratorDatasetOp::Dataset will not be optimized",
+        # a CPU-speed notice when an integer op (the gradient of RepeatVector, notebook 07) first runs
+        r"util\.cc.*oneDNN supports DT_INT32 only on platforms with AVX-512",
+    )
+]
 # Expected only where the machine has no NVIDIA GPU at all; with one, it means the GPU failed.
 NO_GPU_ONLY = re.compile(r"failed call to cuInit")
 
-CAPTURED = []   # every line written to standard error while the backend started
-PROBLEMS = []   # the lines among them that a healthy machine does not print
+CAPTURED = []  # every line written to standard error while the backend started
+PROBLEMS = []  # the lines among them that a healthy machine does not print
 _started = False
 _filtering = False
 
@@ -131,8 +138,11 @@ def _pump(read_end, target):
         if not chunk:
             break
         *lines, pending = (pending + chunk).split(b"\n")
-        kept = [line + b"\n" for line in lines
-                if not any(p.search(line.decode("utf-8", errors="replace")) for p in HEALTHY_LATER)]
+        kept = [
+            line + b"\n"
+            for line in lines
+            if not any(p.search(line.decode("utf-8", errors="replace")) for p in HEALTHY_LATER)
+        ]
         if kept:
             os.write(target, b"".join(kept))
     if pending:
@@ -170,11 +180,16 @@ def gpu_problem():
     import keras
 
     backend = keras.backend.backend()
-    fixes = {"tensorflow": 'pip install "tensorflow[and-cuda]==2.21.0"',
-             "jax": 'pip install "jax[cuda12]"', "torch": "a CUDA build of torch (see pytorch.org)"}
-    return (f"This machine has an NVIDIA GPU, but the {backend} backend cannot use it, so everything "
-            f"runs on the CPU. Install the GPU build ({fixes.get(backend, 'see the README')}) and check "
-            "the driver with `nvidia-smi`.")
+    fixes = {
+        "tensorflow": 'pip install "tensorflow[and-cuda]==2.21.0"',
+        "jax": 'pip install "jax[cuda12]"',
+        "torch": "a CUDA build of torch (see pytorch.org)",
+    }
+    return (
+        f"This machine has an NVIDIA GPU, but the {backend} backend cannot use it, so everything "
+        f"runs on the CPU. Install the GPU build ({fixes.get(backend, 'see the README')}) and check "
+        "the driver with `nvidia-smi`."
+    )
 
 
 def startup_warnings():
@@ -185,6 +200,8 @@ def startup_warnings():
         notes.append(problem)
     if PROBLEMS:
         shown = "\n    ".join(PROBLEMS[:8]) + ("\n    ..." if len(PROBLEMS) > 8 else "")
-        notes.append("The backend printed unexpected messages while starting (a missing library or a "
-                     f"driver problem shows here):\n    {shown}")
+        notes.append(
+            "The backend printed unexpected messages while starting (a missing library or a "
+            f"driver problem shows here):\n    {shown}"
+        )
     return notes

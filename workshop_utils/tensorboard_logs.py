@@ -1,4 +1,5 @@
 """Read TensorBoard event files back into a table, so a notebook can plot (and a test can check) them."""
+
 from pathlib import Path
 
 import pandas as pd

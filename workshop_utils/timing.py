@@ -4,6 +4,7 @@ Used by notebook 03 to compare input pipelines on one model::
 
     rate = timing.training_steps_per_second(model, dataset.repeat(), steps=300, warmup_steps=50)
 """
+
 import numbers
 import time
 
@@ -60,13 +61,16 @@ def training_steps_per_second(model, dataset, steps, warmup_steps=1):
     total = warmup_steps + steps
     length = _known_length(dataset)
     if length is not None and length < total:
-        raise ValueError(f"The dataset has {length} batches, fewer than the {total} steps needed "
-                         f"({warmup_steps} warm-up + {steps} timed); make it endless with .repeat().")
+        raise ValueError(
+            f"The dataset has {length} batches, fewer than the {total} steps needed "
+            f"({warmup_steps} warm-up + {steps} timed); make it endless with .repeat()."
+        )
     timer = StepTimer()
     # shuffle=False: a tf.data pipeline shuffles itself (fit warns when asked to shuffle one).
     model.fit(dataset, steps_per_epoch=total, epochs=1, callbacks=[timer], shuffle=False, verbose=0)
     if len(timer.times) < total:
-        raise ValueError(f"The dataset ran out after {len(timer.times)} of {total} steps; "
-                         "make it endless with .repeat().")
+        raise ValueError(
+            f"The dataset ran out after {len(timer.times)} of {total} steps; make it endless with .repeat()."
+        )
     elapsed = timer.times[total - 1] - timer.times[warmup_steps - 1]
     return steps / elapsed

@@ -1,4 +1,5 @@
 """Helpers for hyperparameter tuning (notebook 11): Hyperband's plan and a plot of the trials a tuner ran."""
+
 import math
 
 
@@ -36,9 +37,16 @@ def hyperband_schedule(max_epochs, factor, hyperband_iterations=1):
             for round_num in range(bracket + 1):
                 models = math.ceil(end_size / (bracket + 1) * factor ** (bracket - round_num))
                 round_epochs = math.ceil(max_epochs / factor ** (bracket - round_num))
-                rows.append({"iteration": iteration, "bracket": bracket, "round": round_num,
-                             "models": models, "epochs": round_epochs,
-                             "new_epochs": round_epochs - previous})
+                rows.append(
+                    {
+                        "iteration": iteration,
+                        "bracket": bracket,
+                        "round": round_num,
+                        "models": models,
+                        "epochs": round_epochs,
+                        "new_epochs": round_epochs - previous,
+                    }
+                )
                 previous = round_epochs
     return rows
 
@@ -68,8 +76,7 @@ def plot_trials(table, x="units", y="val_accuracy", hue="learning_rate", size="e
     groups = table.groupby(hue, sort=True) if hue is not None else [(None, table)]
     for value, rows in groups:
         marks = 30 + 170 * rows[size].astype(float) / largest if size is not None else 60
-        label = f"{hue} = {value:g}" if isinstance(value, float) else (
-            f"{hue} = {value}" if hue is not None else None)
+        label = f"{hue} = {value:g}" if isinstance(value, float) else (f"{hue} = {value}" if hue is not None else None)
         ax.scatter(rows[x], rows[y], s=marks, alpha=0.7, edgecolors="black", label=label)
     ax.set_xlabel(x)
     ax.set_ylabel(y)

@@ -85,9 +85,7 @@ def open_page(page, url):
 
 def figures(page):
     """naturalWidth of every image in the page's content (0: it did not decode)."""
-    return page.eval_on_selector_all(
-        "article img", "images => images.map(i => i.complete ? i.naturalWidth : 0)"
-    )
+    return page.eval_on_selector_all("article img", "images => images.map(i => i.complete ? i.naturalWidth : 0)")
 
 
 def test_the_index_links_every_notebook_of_the_run(page, site):
@@ -95,9 +93,7 @@ def test_the_index_links_every_notebook_of_the_run(page, site):
     response, refused = open_page(page, base)
     assert response.status == 200 and refused == []
     assert page.title() == build_site.SITE_NAME
-    links = page.eval_on_selector_all(
-        "article a", "links => links.map(a => a.getAttribute('href'))"
-    )
+    links = page.eval_on_selector_all("article a", "links => links.map(a => a.getAttribute('href'))")
     assert all(entry.html in links for entry in entries)
     page.click("a.md-footer__link--next")
     page.wait_for_load_state()
@@ -106,9 +102,7 @@ def test_the_index_links_every_notebook_of_the_run(page, site):
 
 def test_every_page_loads_with_its_title_banner_and_figures(page, site):
     base, entries = site
-    assert any(build_site.expected_images(e.notebook) for e in entries if e.rendered), (
-        "no page with figures"
-    )
+    assert any(build_site.expected_images(e.notebook) for e in entries if e.rendered), "no page with figures"
     for entry in entries:
         response, refused = open_page(page, base + entry.html)
         assert response.status == 200 and refused == [], entry.html
@@ -124,8 +118,7 @@ def test_a_figure_that_does_not_decode_is_seen(page, site):
     base, _ = site
     open_page(page, base)
     page.evaluate(
-        "document.querySelector('article').insertAdjacentHTML('beforeend',"
-        " '<img src=\"data:image/png;base64,AAAA\">')"
+        "document.querySelector('article').insertAdjacentHTML('beforeend', '<img src=\"data:image/png;base64,AAAA\">')"
     )
     page.wait_for_timeout(100)
     assert 0 in figures(page)

@@ -10,6 +10,7 @@ RUN_LIMIT and leaves a screenshot, the browser console and the server log in the
 
 Run alone with `pytest -m browser tests/browser/test_lab.py` (about two minutes on a 2-core CPU).
 """
+
 import json
 import os
 import re
@@ -36,8 +37,10 @@ VERDICT = re.compile(r"(PASS|NOT YET|NOT STARTED)  exercise (\d\d\.\d)")  # as V
 
 # Errors render with the stderr MIME type in JupyterLab 4 (checked on its DOM); the error type is
 # listed too in case a later JupyterLab renders tracebacks under their own type.
-BAD_OUTPUT = ('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
-              '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+BAD_OUTPUT = (
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"], '
+    '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'
+)
 
 STATE_JS = """(panel, bad) => {
     const cells = Array.from(panel.querySelectorAll('.jp-Notebook .jp-CodeCell'));
@@ -67,14 +70,27 @@ class Lab:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "server.log"
-        env = dict(os.environ, WORKSHOP_PROFILE="smoke",
-                   WORKSHOP_ARTIFACTS=str(folder / "artifacts"))  # not the project's artifacts/
+        env = dict(
+            os.environ, WORKSHOP_PROFILE="smoke", WORKSHOP_ARTIFACTS=str(folder / "artifacts")
+        )  # not the project's artifacts/
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, str(ROOT / "tools" / "lab.py"), "--no-browser",
-                 "--notebook-dir", str(self.workspace), "--port", str(self.port),
-                 "--token", self.token],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                [
+                    sys.executable,
+                    str(ROOT / "tools" / "lab.py"),
+                    "--no-browser",
+                    "--notebook-dir",
+                    str(self.workspace),
+                    "--port",
+                    str(self.port),
+                    "--token",
+                    self.token,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def log(self):
         return self.log_path.read_text(errors="replace")
@@ -94,8 +110,7 @@ class Lab:
         deadline = time.monotonic() + START_LIMIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                pytest.fail(f"JupyterLab exited with {self.process.returncode}:\n"
-                            f"{self.log()[-3000:]}")
+                pytest.fail(f"JupyterLab exited with {self.process.returncode}:\n{self.log()[-3000:]}")
             try:
                 if self.request("/api/status")[0] == 200:
                     return
@@ -213,11 +228,15 @@ def restart_and_run_all(page, lab, notebook):
         started = started or waiting
         waited = time.monotonic() - clicked
         if not started and waited > CLICK_LIMIT / 1000:
-            pytest.fail(f"{notebook}: Run All did not start within {CLICK_LIMIT / 1000:.0f} s "
-                        f"(kernel {state['status']}, prompts {state['prompts']})")
+            pytest.fail(
+                f"{notebook}: Run All did not start within {CLICK_LIMIT / 1000:.0f} s "
+                f"(kernel {state['status']}, prompts {state['prompts']})"
+            )
         if waited > RUN_LIMIT:
-            pytest.fail(f"{notebook}: Restart Kernel and Run All Cells did not finish within "
-                        f"{RUN_LIMIT} s (kernel {state['status']}, prompts {state['prompts']})")
+            pytest.fail(
+                f"{notebook}: Restart Kernel and Run All Cells did not finish within "
+                f"{RUN_LIMIT} s (kernel {state['status']}, prompts {state['prompts']})"
+            )
         time.sleep(1)
 
 
@@ -261,21 +280,24 @@ def test_restart_and_run_all_is_clean(lab, page, notebook):
         expected = exercise_ids(lab.workspace / f"{notebook}.ipynb")
         verdicts = visible_verdicts(panel)
         assert verdicts == {key: "NOT STARTED" for key in expected}, (
-            f"{notebook}: expected a visible NOT STARTED verdict for {expected}, saw {verdicts}")
+            f"{notebook}: expected a visible NOT STARTED verdict for {expected}, saw {verdicts}"
+        )
     print(f"{notebook}: {state['ran']} code cells, {time.monotonic() - started:.0f} s in all")
 
 
 def test_the_checks_catch_stderr_errors_and_missing_verdicts(lab, page):
     """Wrong input: a notebook that shows a verdict other than NOT STARTED, stderr and an error."""
     notebook = nbformat.v4.new_notebook()
-    notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                        "language": "python"}}
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
-        "print('NOT YET  exercise 99.1 (a made-up exercise): the loss does not fit the labels')",
-        "import sys\nprint('a deliberate red block', file=sys.stderr)",
-        "raise ValueError('a deliberate error')",
-        "print('never reached: Run All stops at the error')",
-    )]
+    notebook.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    notebook.cells = [
+        nbformat.v4.new_code_cell(source)
+        for source in (
+            "print('NOT YET  exercise 99.1 (a made-up exercise): the loss does not fit the labels')",
+            "import sys\nprint('a deliberate red block', file=sys.stderr)",
+            "raise ValueError('a deliberate error')",
+            "print('never reached: Run All stops at the error')",
+        )
+    ]
     nbformat.write(notebook, lab.workspace / "zz_wrong.ipynb")
     with evidence(page, lab, "zz_wrong"):
         panel, state = restart_and_run_all(page, lab, "zz_wrong.ipynb")

@@ -12,6 +12,7 @@ One module per notebook (``nb01.py``, ``nb02.py``, ...) registers that notebook'
 message saying what was confirmed, or raises ``NotYet("why")``. Targets that depend on the profile
 live in ``workshop_utils.config.EXERCISE_TARGETS``.
 """
+
 import importlib
 import pkgutil
 

@@ -1,5 +1,6 @@
 """Checks that several exercises share: is it filled in, finite figures, the loss fits the labels, and
 where the data of a training run came from (no test data for validation or selection)."""
+
 import contextlib
 import dataclasses
 import functools
@@ -25,8 +26,7 @@ def keras_model(model, what="the model"):
 
     given(model, what)
     if not isinstance(model, keras.Model):
-        raise NotYet(f"{what} should be a Keras model (keras.Sequential or keras.Model), "
-                     f"not a {type(model).__name__}.")
+        raise NotYet(f"{what} should be a Keras model (keras.Sequential or keras.Model), not a {type(model).__name__}.")
     if not model.built:
         raise NotYet(f"{what} is not built yet: give it a keras.Input(...) first, or train it once.")
     return model
@@ -44,8 +44,9 @@ def loss_name(model):
     """Return the name of a compiled model's loss as a string (e.g. 'sparse_categorical_crossentropy')."""
     loss = getattr(model, "loss", None)
     if loss is None:
-        raise NotYet("the model is not compiled yet: call model.compile(optimizer=..., loss=..., "
-                     "metrics=[...]) before fit.")
+        raise NotYet(
+            "the model is not compiled yet: call model.compile(optimizer=..., loss=..., metrics=[...]) before fit."
+        )
     return loss_label(loss)
 
 
@@ -75,11 +76,15 @@ def check_loss_fits_labels(model, y):
     name = loss_name(model).lower()
     form = label_form(y)
     if "sparse" in name and form == "one-hot":
-        raise NotYet("your labels are one-hot rows, but the loss expects integer class labels: "
-                     "use the loss made for one-hot labels, or pass integer labels.")
+        raise NotYet(
+            "your labels are one-hot rows, but the loss expects integer class labels: "
+            "use the loss made for one-hot labels, or pass integer labels."
+        )
     if "crossentropy" in name and "sparse" not in name and "binary" not in name and form == "integer":
-        raise NotYet("your labels are integers, but the loss expects one-hot rows: use the sparse "
-                     "version of the loss, or one-hot encode the labels.")
+        raise NotYet(
+            "your labels are integers, but the loss expects one-hot rows: use the sparse "
+            "version of the loss, or one-hot encode the labels."
+        )
 
 
 def fingerprints(x):
@@ -95,8 +100,10 @@ def finite(value, what):
     except (TypeError, ValueError):
         raise NotYet(f"{what} should be one number, not {type(value).__name__} {value!r:.60}.") from None
     if not math.isfinite(number):
-        raise NotYet(f"{what} is {number}: a figure that is not finite means the training diverged or a "
-                     "division went wrong. Lower the learning rate, check the inputs' scaling, and retrain.")
+        raise NotYet(
+            f"{what} is {number}: a figure that is not finite means the training diverged or a "
+            "division went wrong. Lower the learning rate, check the inputs' scaling, and retrain."
+        )
     return number
 
 
@@ -108,8 +115,10 @@ def finite_array(values, what):
         raise NotYet(f"{what} should hold numbers, not {type(values).__name__}.") from None
     bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
     if bad:
-        raise NotYet(f"{bad} of the {array.size} values of {what} are NaN or infinite: the training diverged "
-                     "or a computation went wrong. Lower the learning rate, check the inputs' scaling, and retrain.")
+        raise NotYet(
+            f"{bad} of the {array.size} values of {what} are NaN or infinite: the training diverged "
+            "or a computation went wrong. Lower the learning rate, check the inputs' scaling, and retrain."
+        )
     return array
 
 
@@ -188,8 +197,12 @@ def model_loss(model, x, y):
     from ._predict import outputs_of
 
     predictions = outputs_of(model, x)
-    loss = model.compute_loss(x=None, y=keras.ops.convert_to_tensor(np.asarray(y)),
-                              y_pred=keras.ops.convert_to_tensor(predictions), training=False)
+    loss = model.compute_loss(
+        x=None,
+        y=keras.ops.convert_to_tensor(np.asarray(y)),
+        y_pred=keras.ops.convert_to_tensor(predictions),
+        training=False,
+    )
     return float(keras.ops.convert_to_numpy(loss))
 
 
@@ -201,9 +214,11 @@ def check_not_validated_on(history, model, x, y, what="the test images"):
         return
     loss = model_loss(model, x, y)
     if any(np.isclose(value, loss, rtol=1e-4, atol=1e-7) for value in values):
-        raise NotYet(f"the validation figures of this run are the model's figures on {what}: fit validated on "
-                     "them. The test set stays unseen until the final evaluation; validate on data split off "
-                     "the training set.")
+        raise NotYet(
+            f"the validation figures of this run are the model's figures on {what}: fit validated on "
+            "them. The test set stays unseen until the final evaluation; validate on data split off "
+            "the training set."
+        )
 
 
 def check_not_fitted_to_test(test_accuracy, n_test, val_accuracy, n_val, what):
@@ -212,9 +227,11 @@ def check_not_fitted_to_test(test_accuracy, n_test, val_accuracy, n_val, what):
     p = min(max((test_accuracy + val_accuracy) / 2, 0.01), 0.99)
     margin = 0.02 + 3.5 * math.sqrt(p * (1 - p) * (1 / n_test + 1 / n_val))
     if test_accuracy - val_accuracy > margin:
-        raise NotYet(f"{what} does much better on the test images ({test_accuracy:.3f}) than on validation images "
-                     f"it never saw ({val_accuracy:.3f}): it learned the test set. Train on the training images "
-                     "only; the test images stay unseen until the final evaluation.")
+        raise NotYet(
+            f"{what} does much better on the test images ({test_accuracy:.3f}) than on validation images "
+            f"it never saw ({val_accuracy:.3f}): it learned the test set. Train on the training images "
+            "only; the test images stay unseen until the final evaluation."
+        )
 
 
 @dataclasses.dataclass
@@ -258,8 +275,14 @@ def recording_fit():
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
         given = bound.arguments
-        call = FitCall(self, given["x"], given["y"], given["validation_data"], given["validation_split"],
-                       list(given["callbacks"] or []))
+        call = FitCall(
+            self,
+            given["x"],
+            given["y"],
+            given["validation_data"],
+            given["validation_split"],
+            list(given["callbacks"] or []),
+        )
         calls.append(call)
         call.history = original(self, *args, **kwargs)
         return call.history
@@ -284,8 +307,10 @@ def run_learner(function, *args, what="your function"):
         raise
     except Exception as error:
         first = str(error).splitlines()[0][:300] if str(error) else ""
-        raise NotYet(f"{what} stopped with {type(error).__name__}: {first}. Run it on the notebook's data "
-                     "first and fix what it says.") from error
+        raise NotYet(
+            f"{what} stopped with {type(error).__name__}: {first}. Run it on the notebook's data "
+            "first and fix what it says."
+        ) from error
 
 
 # Real image sets hold a few exact duplicates (the same image in train and test); up to this share of a
@@ -307,29 +332,41 @@ def check_training_data(calls, x_given, x_test, what="your function"):
     for call in calls:
         (x_fit, _), validation = call.training_and_validation()
         if x_fit is None or not hasattr(x_fit, "__len__"):
-            raise NotYet(f"{what} trained on a {type(x_fit).__name__}: pass fit the arrays it receives (or parts "
-                         "of them), so that the check can see which images it trained on.")
+            raise NotYet(
+                f"{what} trained on a {type(x_fit).__name__}: pass fit the arrays it receives (or parts "
+                "of them), so that the check can see which images it trained on."
+            )
         fit_rows = pixel_fingerprints(x_fit)
         if _leaks(x_fit, test):
-            raise NotYet(f"{what} trained on {_leaks(x_fit, test)} test images: the test set stays unseen "
-                         "until the final evaluation.")
+            raise NotYet(
+                f"{what} trained on {_leaks(x_fit, test)} test images: the test set stays unseen "
+                "until the final evaluation."
+            )
         if shared_rows(x_fit, given) < len(x_fit):
-            raise NotYet(f"{what} trained on images that are not among those the check handed it: use the "
-                         "function's arguments, not the notebook's variables.")
+            raise NotYet(
+                f"{what} trained on images that are not among those the check handed it: use the "
+                "function's arguments, not the notebook's variables."
+            )
         if validation is None:
             continue
         x_val = validation[0]
         if _leaks(x_val, test):
-            raise NotYet(f"{what} validated on {_leaks(x_val, test)} test images: the validation data "
-                         "chooses epochs and models, so it must come from the training images, never from the "
-                         "test set.")
+            raise NotYet(
+                f"{what} validated on {_leaks(x_val, test)} test images: the validation data "
+                "chooses epochs and models, so it must come from the training images, never from the "
+                "test set."
+            )
         if shared_rows(x_val, given) < len(x_val):
-            raise NotYet(f"{what} validated on images that are not among those the check handed it: split "
-                         "the validation part off the function's arguments.")
+            raise NotYet(
+                f"{what} validated on images that are not among those the check handed it: split "
+                "the validation part off the function's arguments."
+            )
         if _leaks(x_val, fit_rows):
-            raise NotYet(f"{_leaks(x_val, fit_rows)} of the validation images are also training images, so "
-                         "the validation figures look better than they are. Split the training arrays into "
-                         "two parts that do not overlap.")
+            raise NotYet(
+                f"{_leaks(x_val, fit_rows)} of the validation images are also training images, so "
+                "the validation figures look better than they are. Split the training arrays into "
+                "two parts that do not overlap."
+            )
 
 
 def history_values(history, metric):
@@ -340,6 +377,8 @@ def history_values(history, metric):
     if not isinstance(history, keras.callbacks.History):
         raise NotYet(f"pass the History object that fit returns, not a {type(history).__name__}.")
     if metric not in history.history:
-        raise NotYet(f"the history has no {metric!r}: it holds {', '.join(history.history) or 'nothing'}. "
-                     "Did you pass validation data, and the metric, to compile and fit?")
+        raise NotYet(
+            f"the history has no {metric!r}: it holds {', '.join(history.history) or 'nothing'}. "
+            "Did you pass validation data, and the metric, to compile and fit?"
+        )
     return list(history.history[metric])

@@ -1,4 +1,5 @@
 """The machinery behind ``exercises.check``: a registry of checks and the verdict they give."""
+
 import re
 
 from .. import config
@@ -74,8 +75,10 @@ def exercise_target(exercise_id, profile=None):
     try:
         return config.EXERCISE_TARGETS[exercise_id][profile]
     except KeyError:
-        raise KeyError(f"No target for exercise {exercise_id} in profile {profile!r}: add it to "
-                       "workshop_utils.config.EXERCISE_TARGETS.") from None
+        raise KeyError(
+            f"No target for exercise {exercise_id} in profile {profile!r}: add it to "
+            "workshop_utils.config.EXERCISE_TARGETS."
+        ) from None
 
 
 def check(exercise_id, *answer, strict=False, **named):
@@ -101,9 +104,13 @@ def check(exercise_id, *answer, strict=False, **named):
         verdict = Verdict(exercise_id, title, "not yet", str(reason))
     except Exception as error:  # an answer of a form the check did not foresee: say so, never crash the cell
         first = str(error).splitlines()[0][:300] if str(error) else ""
-        verdict = Verdict(exercise_id, title, "not yet",
-                          f"the check could not use your answer ({type(error).__name__}: {first}). Compare what "
-                          "you pass with the exercise text.")
+        verdict = Verdict(
+            exercise_id,
+            title,
+            "not yet",
+            f"the check could not use your answer ({type(error).__name__}: {first}). Compare what "
+            "you pass with the exercise text.",
+        )
         verdict.error = error
     print(verdict)
     if strict and not verdict.passed:

@@ -4,6 +4,7 @@ A check that scores a learner's model on data the learner passes cannot tell the
 the training set. So the checks load the notebook's own splits here, with the active profile's sizes and
 seed, and score models on them; the learner hands over the model (or a function that trains one).
 """
+
 import functools
 import os
 

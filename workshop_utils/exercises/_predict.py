@@ -4,6 +4,7 @@
 makes TensorFlow warn about retracing (on standard error, which a notebook shows as a red block).
 Calling the model directly, in inference mode and in slices, gives the same outputs without tracing.
 """
+
 import numpy as np
 
 
@@ -14,6 +15,8 @@ def outputs_of(model, x, batch_size=2048):
     x = np.asarray(x)
     if not np.issubdtype(x.dtype, np.integer):
         x = x.astype("float32")
-    parts = [keras.ops.convert_to_numpy(model(x[start:start + batch_size], training=False))
-             for start in range(0, len(x), batch_size)]
+    parts = [
+        keras.ops.convert_to_numpy(model(x[start : start + batch_size], training=False))
+        for start in range(0, len(x), batch_size)
+    ]
     return np.concatenate(parts) if parts else np.zeros((0,))

@@ -3,12 +3,22 @@
 The checks hold notebook 01's own splits (the same ``train_test_split`` calls, with the notebook's seed)
 and score the learner's model on them: the learner hands over the model, never the test data.
 """
+
 import functools
 
 import numpy as np
 
-from ._common import (check_at_least, check_loss_fits_labels, check_not_validated_on, finite, finite_array, given,
-                      history_values, keras_model, loss_name)
+from ._common import (
+    check_at_least,
+    check_loss_fits_labels,
+    check_not_validated_on,
+    finite,
+    finite_array,
+    given,
+    history_values,
+    keras_model,
+    loss_name,
+)
 from ._core import NotYet, exercise, exercise_target
 from ._predict import outputs_of
 
@@ -34,8 +44,7 @@ def _cancer_split_for(seed):
     from sklearn.model_selection import train_test_split
 
     cancer = load_breast_cancer()
-    return tuple(train_test_split(cancer.data, cancer.target, test_size=0.2, stratify=cancer.target,
-                                  random_state=seed))
+    return tuple(train_test_split(cancer.data, cancer.target, test_size=0.2, stratify=cancer.target, random_state=seed))
 
 
 def _cancer_split():
@@ -50,8 +59,9 @@ def _iris_test_for(seed):
     from sklearn.preprocessing import StandardScaler
 
     iris = load_iris()
-    x_train, x_test, _, y_test = train_test_split(iris.data, iris.target, test_size=0.2, stratify=iris.target,
-                                                  random_state=seed)
+    x_train, x_test, _, y_test = train_test_split(
+        iris.data, iris.target, test_size=0.2, stratify=iris.target, random_state=seed
+    )
     return StandardScaler().fit(x_train).transform(x_test), y_test
 
 
@@ -126,8 +136,10 @@ def _normalization(model, what, place):
     if not norms:
         raise NotYet(f"{what} has no keras.layers.Normalization layer: {place}")
     if norms[0] != 0:
-        raise NotYet(f"the Normalization layer of {what} is not its first layer: put it right after "
-                     "keras.Input, so that it scales the raw features before any Dense layer sees them.")
+        raise NotYet(
+            f"the Normalization layer of {what} is not its first layer: put it right after "
+            "keras.Input, so that it scales the raw features before any Dense layer sees them."
+        )
     return layers[norms[0]]
 
 
@@ -136,33 +148,48 @@ def _check_adapted_on_training_part(norm, x_train, x_test, train_name):
     import keras
 
     if getattr(norm, "mean", None) is None or getattr(norm, "variance", None) is None:
-        raise NotYet(f"the Normalization layer has not learned a mean yet: call its adapt(...) on {train_name} "
-                     "before you train.")
+        raise NotYet(
+            f"the Normalization layer has not learned a mean yet: call its adapt(...) on {train_name} before you train."
+        )
     mean = np.asarray(keras.ops.convert_to_numpy(norm.mean), dtype="float64").reshape(-1)
     variance = np.asarray(keras.ops.convert_to_numpy(norm.variance), dtype="float64").reshape(-1)
     if mean.shape != (x_train.shape[1],) or variance.shape != (x_train.shape[1],):
-        raise NotYet(f"the Normalization layer learned {mean.size} means for {x_train.shape[1]} features: adapt "
-                     "it on the whole table of training features, with the default axis=-1.")
+        raise NotYet(
+            f"the Normalization layer learned {mean.size} means for {x_train.shape[1]} features: adapt "
+            "it on the whole table of training features, with the default axis=-1."
+        )
     if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(variance))):
-        raise NotYet("the Normalization layer learned means or variances that are NaN or infinite, so every "
-                     "output of the model is NaN: the data it was adapted on holds NaN. Adapt it on "
-                     f"{train_name}.")
+        raise NotYet(
+            "the Normalization layer learned means or variances that are NaN or infinite, so every "
+            "output of the model is NaN: the data it was adapted on holds NaN. Adapt it on "
+            f"{train_name}."
+        )
     if _relative_gap(mean, x_train.mean(axis=0)) <= SAME_STATISTICS:
         if _relative_gap(variance, x_train.var(axis=0)) <= SAME_STATISTICS:
             return
-        raise NotYet("the Normalization layer's means are those of the training part, but its variances are "
-                     f"not: let adapt learn both from {train_name} instead of setting them by hand.")
+        raise NotYet(
+            "the Normalization layer's means are those of the training part, but its variances are "
+            f"not: let adapt learn both from {train_name} instead of setting them by hand."
+        )
     if _relative_gap(mean, np.concatenate([x_train, x_test]).mean(axis=0)) <= SAME_STATISTICS:
-        raise NotYet("the Normalization layer was adapted on all the data, test set included: facts about the "
-                     f"test set leak into training. Adapt it on {train_name} only.")
+        raise NotYet(
+            "the Normalization layer was adapted on all the data, test set included: facts about the "
+            f"test set leak into training. Adapt it on {train_name} only."
+        )
     if _relative_gap(mean, x_test.mean(axis=0)) <= SAME_STATISTICS:
-        raise NotYet("the Normalization layer was adapted on the test features: the test set must stay unseen "
-                     f"until the final evaluation. Adapt it on {train_name}.")
+        raise NotYet(
+            "the Normalization layer was adapted on the test features: the test set must stay unseen "
+            f"until the final evaluation. Adapt it on {train_name}."
+        )
     if np.allclose(mean, 0, atol=1e-2) and np.allclose(variance, 1, atol=5e-2):
-        raise NotYet("the Normalization layer learned means of 0 and variances of 1: it was adapted on features "
-                     f"that were already standardised, so it does nothing. Adapt it on {train_name}.")
-    raise NotYet(f"the Normalization layer's means are not those of {train_name}: split the raw data as the "
-                 "notebook does and adapt the layer on the training part.")
+        raise NotYet(
+            "the Normalization layer learned means of 0 and variances of 1: it was adapted on features "
+            f"that were already standardised, so it does nothing. Adapt it on {train_name}."
+        )
+    raise NotYet(
+        f"the Normalization layer's means are not those of {train_name}: split the raw data as the "
+        "notebook does and adapt the layer on the training part."
+    )
 
 
 # --- the exercises -------------------------------------------------------------------------------------
@@ -176,22 +203,29 @@ def check_normalization_model(model):
     """
     model = keras_model(model, "norm_model")
     x_train, x_test, _, y_test = _cancer_split()
-    norm = _normalization(model, "norm_model", "put one right after keras.Input, adapted on the raw training "
-                                               "features.")
+    norm = _normalization(model, "norm_model", "put one right after keras.Input, adapted on the raw training features.")
     _check_adapted_on_training_part(norm, x_train, x_test, "the raw training features (x_raw_train)")
     outputs = _outputs(model, x_test, "norm_model's outputs on the raw test features")
     if outputs.shape[1] != 1:
-        raise NotYet(f"the model gives {outputs.shape[1]} outputs per tumour; a yes/no question needs one "
-                     "(the probability of class 1).")
+        raise NotYet(
+            f"the model gives {outputs.shape[1]} outputs per tumour; a yes/no question needs one "
+            "(the probability of class 1)."
+        )
     if outputs.min() < 0 or outputs.max() > 1:
         raise NotYet("the outputs are not probabilities between 0 and 1: end with a sigmoid activation.")
     name = loss_name(model).lower()
     if "binary" not in name:
-        raise NotYet(f"the model is compiled with the loss {name!r}; one sigmoid output for two classes "
-                     "goes with binary cross-entropy.")
+        raise NotYet(
+            f"the model is compiled with the loss {name!r}; one sigmoid output for two classes "
+            "goes with binary cross-entropy."
+        )
     accuracy = float(np.mean((outputs[:, 0] > 0.5).astype(int) == y_test))
-    reached = check_at_least(accuracy, "01.1", "the test accuracy on the raw test tumours",
-                             "Train it on the raw training features (x_raw_train), for the notebook's epochs.")
+    reached = check_at_least(
+        accuracy,
+        "01.1",
+        "the test accuracy on the raw test tumours",
+        "Train it on the raw training features (x_raw_train), for the notebook's epochs.",
+    )
     return f"{reached}; the Normalization layer was adapted on the training part only."
 
 
@@ -211,38 +245,58 @@ def check_logits_model(model, probabilities):
     if outputs.shape[1] != 3:
         raise NotYet(f"the model gives {outputs.shape[1]} outputs per flower; it needs one per species (3).")
     if _is_probability_rows(outputs):
-        raise NotYet("the model's outputs already are probabilities (each row sums to 1): leave the softmax "
-                     "out of the last layer, so that it outputs raw scores (logits).")
+        raise NotYet(
+            "the model's outputs already are probabilities (each row sums to 1): leave the softmax "
+            "out of the last layer, so that it outputs raw scores (logits)."
+        )
     name = loss_name(model).lower()
     if "categorical_crossentropy" not in name:
-        raise NotYet(f"the model is compiled with the loss {name!r}; for three classes use "
-                     "SparseCategoricalCrossentropy (integer labels).")
+        raise NotYet(
+            f"the model is compiled with the loss {name!r}; for three classes use "
+            "SparseCategoricalCrossentropy (integer labels)."
+        )
     if not from_logits(model):
-        raise NotYet("the last layer outputs logits, but the loss reads its input as probabilities: create the "
-                     "loss with from_logits=True.")
+        raise NotYet(
+            "the last layer outputs logits, but the loss reads its input as probabilities: create the "
+            "loss with from_logits=True."
+        )
     check_loss_fits_labels(model, y_test)
     probabilities = finite_array(probabilities, "softmax_probabilities")
     if probabilities.shape != outputs.shape:
-        raise NotYet(f"softmax_probabilities has shape {probabilities.shape}; it should have one row of 3 per "
-                     "test flower, computed from the model's outputs on x_iris_test.")
+        raise NotYet(
+            f"softmax_probabilities has shape {probabilities.shape}; it should have one row of 3 per "
+            "test flower, computed from the model's outputs on x_iris_test."
+        )
     expected = np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(outputs, axis=-1)), dtype="float64")
     if not np.allclose(probabilities, expected, atol=1e-4):
         if len(np.unique(np.round(probabilities, 6))) <= 2 and np.array_equal(np.argmax(probabilities, 1), y_test):
-            raise NotYet("softmax_probabilities look like the test labels (one-hot or smoothed rows), not like "
-                         "a model's outputs: a figure computed from y_iris_test says nothing about the model. "
-                         "Compute them from logits_model's outputs on x_iris_test.")
+            raise NotYet(
+                "softmax_probabilities look like the test labels (one-hot or smoothed rows), not like "
+                "a model's outputs: a figure computed from y_iris_test says nothing about the model. "
+                "Compute them from logits_model's outputs on x_iris_test."
+            )
         if np.allclose(probabilities, expected, atol=1e-2):
-            raise NotYet("softmax_probabilities are close to the softmax of this model's outputs, but not equal "
-                         "to it: they look rounded, or copied from printed output. Compute them with "
-                         "keras.ops.softmax on the model's outputs and pass the array itself.")
+            raise NotYet(
+                "softmax_probabilities are close to the softmax of this model's outputs, but not equal "
+                "to it: they look rounded, or copied from printed output. Compute them with "
+                "keras.ops.softmax on the model's outputs and pass the array itself."
+            )
         if not _is_probability_rows(probabilities):
-            raise NotYet("the rows of softmax_probabilities do not sum to 1: they look like the raw outputs. "
-                         "Turn the logits into probabilities with keras.ops.softmax.")
-        raise NotYet("softmax_probabilities are not the softmax of this model's outputs on x_iris_test: compute "
-                     "them from the trained logits_model's outputs on x_iris_test, after training.")
+            raise NotYet(
+                "the rows of softmax_probabilities do not sum to 1: they look like the raw outputs. "
+                "Turn the logits into probabilities with keras.ops.softmax."
+            )
+        raise NotYet(
+            "softmax_probabilities are not the softmax of this model's outputs on x_iris_test: compute "
+            "them from the trained logits_model's outputs on x_iris_test, after training."
+        )
     accuracy = float(np.mean(np.argmax(expected, axis=1) == y_test))
-    reached = check_at_least(accuracy, "01.2", "the test accuracy from argmax",
-                             "Train the model on x_iris_train and y_iris_train for the notebook's epochs.")
+    reached = check_at_least(
+        accuracy,
+        "01.2",
+        "the test accuracy from argmax",
+        "Train the model on x_iris_train and y_iris_train for the notebook's epochs.",
+    )
     return f"{reached}; logits out, from_logits=True in the loss, softmax by hand."
 
 
@@ -258,27 +312,37 @@ def check_functional_regressor(model, history):
 
     model = keras_model(model, "functional_regressor")
     if isinstance(model, keras.Sequential):
-        raise NotYet("this is a Sequential model: build it with the Functional API, from keras.Input through "
-                     "each layer to keras.Model(inputs=..., outputs=...).")
+        raise NotYet(
+            "this is a Sequential model: build it with the Functional API, from keras.Input through "
+            "each layer to keras.Model(inputs=..., outputs=...)."
+        )
     x_train, x_test, y_train, y_test = _diabetes_split()
     y_train, y_test = np.asarray(y_train, "float64"), np.asarray(y_test, "float64")
     layers = _real_layers(model)
     activation = getattr(layers[-1], "activation", None) if layers else None
     activation = getattr(activation, "__name__", str(activation)).lower()
     if activation in ("sigmoid", "softmax", "tanh", "hard_sigmoid"):
-        raise NotYet(f"the last layer ends with {activation}, which squashes the output into a small range; the "
-                     "targets are in the hundreds. Leave the last layer linear (no activation).")
-    norm = _normalization(model, "functional_regressor", "call one on keras.Input, adapted on x_reg_train, "
-                                                         "as the notebook's regressor does.")
+        raise NotYet(
+            f"the last layer ends with {activation}, which squashes the output into a small range; the "
+            "targets are in the hundreds. Leave the last layer linear (no activation)."
+        )
+    norm = _normalization(
+        model,
+        "functional_regressor",
+        "call one on keras.Input, adapted on x_reg_train, as the notebook's regressor does.",
+    )
     _check_adapted_on_training_part(norm, x_train, x_test, "the training features (x_reg_train)")
     predictions = _outputs(model, x_test, "functional_regressor's predictions on the test patients")
     if predictions.shape[1] != 1:
-        raise NotYet(f"the model gives {predictions.shape[1]} outputs per patient; a regression of one "
-                     "number needs one.")
+        raise NotYet(
+            f"the model gives {predictions.shape[1]} outputs per patient; a regression of one number needs one."
+        )
     name = loss_name(model).lower()
     if not any(key in name for key in REGRESSION_LOSSES):
-        raise NotYet(f"the model is compiled with the loss {name!r}, a loss for classes; predicting a number "
-                     "needs a regression loss such as 'mse'.")
+        raise NotYet(
+            f"the model is compiled with the loss {name!r}, a loss for classes; predicting a number "
+            "needs a regression loss such as 'mse'."
+        )
     val_loss = history_values(history, "val_loss")
     if history.model is not model:
         raise NotYet("the history comes from another model: pass the History that this model's fit returned.")
@@ -286,15 +350,21 @@ def check_functional_regressor(model, history):
     finite_array(history_values(history, "loss"), "the training losses in functional_history")
     check_not_validated_on(history, model, x_test, y_test, "the test patients")
     if np.std(predictions[:, 0]) < 0.01 * np.std(y_train):
-        raise NotYet("the model predicts about the same number for every patient, so it has learned nothing "
-                     "from the measurements. Train it on x_reg_train and y_reg_train, with a learning rate "
-                     "that reaches targets in the hundreds.")
+        raise NotYet(
+            "the model predicts about the same number for every patient, so it has learned nothing "
+            "from the measurements. Train it on x_reg_train and y_reg_train, with a learning rate "
+            "that reaches targets in the hundreds."
+        )
     mae = float(np.mean(np.abs(predictions[:, 0] - y_test)))
     baseline = float(np.mean(np.abs(y_test - y_train.mean())))
     ratio, target = finite(mae / baseline, "the ratio of test MAEs"), exercise_target("01.3")
     if not ratio <= target:
-        raise NotYet(f"the test MAE is {ratio:.0%} of the MAE of always predicting the training mean; this "
-                     f"profile asks for at most {target:.0%}. Check the scaling of the inputs, the learning "
-                     "rate and the number of epochs.")
-    return (f"Functional model, linear output, loss {name}, {len(val_loss)} epochs with validation; test MAE "
-            f"{mae:.1f} is {ratio:.0%} of the training-mean baseline's (target at most {target:.0%}).")
+        raise NotYet(
+            f"the test MAE is {ratio:.0%} of the MAE of always predicting the training mean; this "
+            f"profile asks for at most {target:.0%}. Check the scaling of the inputs, the learning "
+            "rate and the number of epochs."
+        )
+    return (
+        f"Functional model, linear output, loss {name}, {len(val_loss)} epochs with validation; test MAE "
+        f"{mae:.1f} is {ratio:.0%} of the training-mean baseline's (target at most {target:.0%})."
+    )

@@ -5,13 +5,24 @@ the learner's models on the test images they hold. 02.2 calls the learner's trai
 training images it holds and watches every ``fit``; 02.3 calls the learner's functions on a model and on
 labels the learner has not seen.
 """
+
 import contextlib
 import sys
 
 import numpy as np
 
-from ._common import (check_at_least, check_not_validated_on, check_training_data, finite_array, given,
-                      history_values, keras_model, loss_name, recording_fit, run_learner)
+from ._common import (
+    check_at_least,
+    check_not_validated_on,
+    check_training_data,
+    finite_array,
+    given,
+    history_values,
+    keras_model,
+    loss_name,
+    recording_fit,
+    run_learner,
+)
 from ._core import NotYet, exercise
 from ._heldout import image_split, mlp_rows
 from ._predict import outputs_of
@@ -40,8 +51,10 @@ def _output_units(model, what):
     units = model.output_shape[-1]
     if units != NUM_CLASSES:
         direction = "fewer" if units < NUM_CLASSES else "more"
-        raise NotYet(f"{what}'s last layer has {units} units, {direction} than the 10 classes: it needs one "
-                     "output per class, with a softmax.")
+        raise NotYet(
+            f"{what}'s last layer has {units} units, {direction} than the 10 classes: it needs one "
+            "output per class, with a softmax."
+        )
 
 
 def _history_of(history, model, what):
@@ -68,10 +81,14 @@ def _sparse_loss(model, what):
     if "sparse" in name and "crossentropy" in name:
         return
     if "crossentropy" in name:
-        raise NotYet(f"{what} is compiled with {name!r}, the loss for one-hot rows: this exercise trains on the "
-                     "integer labels y_train, so use the sparse version of the loss.")
-    raise NotYet(f"{what} is compiled with the loss {name!r}; ten classes with integer labels need "
-                 "sparse_categorical_crossentropy.")
+        raise NotYet(
+            f"{what} is compiled with {name!r}, the loss for one-hot rows: this exercise trains on the "
+            "integer labels y_train, so use the sparse version of the loss."
+        )
+    raise NotYet(
+        f"{what} is compiled with the loss {name!r}; ten classes with integer labels need "
+        "sparse_categorical_crossentropy."
+    )
 
 
 @contextlib.contextmanager
@@ -102,14 +119,18 @@ def check_sparse_model(model, history):
     x_test, y_test = mlp_rows(x_test_img), np.asarray(y_test).astype("int64").reshape(-1)
     check_not_validated_on(history, model, x_test, y_test)
     accuracy = _test_accuracy(model, x_test, y_test, "sparse_model")
-    return check_at_least(accuracy, "02.1", "test accuracy") + \
-        "; integer labels with the sparse loss, validated apart from the test set."
+    return (
+        check_at_least(accuracy, "02.1", "test accuracy")
+        + "; integer labels with the sparse loss, validated apart from the test set."
+    )
 
 
 def _model_and_history(result):
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise NotYet("train_big_model should return two things, the trained model and what its fit returned: "
-                     "end it with `return model, history`.")
+        raise NotYet(
+            "train_big_model should return two things, the trained model and what its fit returned: "
+            "end it with `return model, history`."
+        )
     return result
 
 
@@ -118,10 +139,14 @@ def _check_validation_given(calls):
         if call.validation_data is not None:
             continue
         if call.validation_split:
-            raise NotYet("train_big_model lets fit split the validation part (validation_split): this exercise "
-                         "asks you to split it yourself and pass validation_data=(x_val, y_val).")
-        raise NotYet("train_big_model calls fit without validation data: split a validation part off its "
-                     "arguments and pass validation_data=(x_val, y_val).")
+            raise NotYet(
+                "train_big_model lets fit split the validation part (validation_split): this exercise "
+                "asks you to split it yourself and pass validation_data=(x_val, y_val)."
+            )
+        raise NotYet(
+            "train_big_model calls fit without validation data: split a validation part off its "
+            "arguments and pass validation_data=(x_val, y_val)."
+        )
 
 
 @exercise("02.2", "validation held out of the training images")
@@ -140,20 +165,26 @@ def check_held_out_validation(train_big_model):
     check_training_data(calls, x_train, x_test, "train_big_model")
     _check_validation_given(calls)
     if not any(call.model is model for call in calls):
-        raise NotYet("the model train_big_model returns is not the one it trained: return the model whose fit "
-                     "you called, with its history.")
+        raise NotYet(
+            "the model train_big_model returns is not the one it trained: return the model whose fit "
+            "you called, with its history."
+        )
     _output_units(model, "big_model")
     expected = _dense_parameters([784, 512, 512, NUM_CLASSES])
     if model.count_params() != expected:
         direction = "fewer" if model.count_params() < expected else "more"
-        raise NotYet(f"big_model has {direction} parameters than the MNIST network (784 inputs, two hidden "
-                     "layers of 512, 10 outputs; Dropout adds none).")
+        raise NotYet(
+            f"big_model has {direction} parameters than the MNIST network (784 inputs, two hidden "
+            "layers of 512, 10 outputs; Dropout adds none)."
+        )
     _sparse_loss(model, "big_model")
     _history_of(history, model, "big_model")
     accuracy = _test_accuracy(model, x_test, y_test, "big_model")
     n_val = len(calls[-1].training_and_validation()[1][0])
-    return check_at_least(accuracy, "02.2", "test accuracy") + \
-        f"; {n_val} validation images held out of the training images, none from the test set."
+    return (
+        check_at_least(accuracy, "02.2", "test accuracy")
+        + f"; {n_val} validation images held out of the training images, none from the test set."
+    )
 
 
 def _template_model(images, labels, shift=0):
@@ -162,13 +193,20 @@ def _template_model(images, labels, shift=0):
     import keras
 
     labels = np.asarray(labels).reshape(-1)
-    means = np.stack([images[labels == k].mean(axis=0) if np.any(labels == k) else np.zeros(images.shape[1])
-                      for k in range(NUM_CLASSES)])
-    kernel, bias = 2 * means.T / 10, -(means ** 2).sum(axis=1) / 10  # argmax = the nearest class mean
-    model = keras.Sequential([keras.Input(shape=(images.shape[1],)),
-                              keras.layers.Dense(NUM_CLASSES, activation="softmax")], name="check_model")
-    model.layers[-1].set_weights([np.roll(kernel, shift, axis=1).astype("float32"),
-                                  np.roll(bias, shift).astype("float32")])
+    means = np.stack(
+        [
+            images[labels == k].mean(axis=0) if np.any(labels == k) else np.zeros(images.shape[1])
+            for k in range(NUM_CLASSES)
+        ]
+    )
+    kernel, bias = 2 * means.T / 10, -(means**2).sum(axis=1) / 10  # argmax = the nearest class mean
+    model = keras.Sequential(
+        [keras.Input(shape=(images.shape[1],)), keras.layers.Dense(NUM_CLASSES, activation="softmax")],
+        name="check_model",
+    )
+    model.layers[-1].set_weights(
+        [np.roll(kernel, shift, axis=1).astype("float32"), np.roll(bias, shift).astype("float32")]
+    )
     return model
 
 
@@ -177,22 +215,31 @@ def _classes(result, count):
     try:
         classes = np.asarray(result)
     except Exception:
-        raise NotYet(f"predicted_digits returned a {type(result).__name__}; it should return one class index "
-                     "per image (a NumPy array).") from None
+        raise NotYet(
+            f"predicted_digits returned a {type(result).__name__}; it should return one class index "
+            "per image (a NumPy array)."
+        ) from None
     if classes.ndim == 2 and classes.shape == (count, NUM_CLASSES):
-        raise NotYet("predicted_digits returns a row of 10 probabilities per image; it should return one class "
-                     "index per image: take the argmax along the last axis.")
+        raise NotYet(
+            "predicted_digits returns a row of 10 probabilities per image; it should return one class "
+            "index per image: take the argmax along the last axis."
+        )
     if classes.ndim == 1 and len(classes) == NUM_CLASSES != count:
-        raise NotYet("predicted_digits returns one value per class instead of one per image: argmax went along "
-                     "the wrong axis (use axis=-1).")
+        raise NotYet(
+            "predicted_digits returns one value per class instead of one per image: argmax went along "
+            "the wrong axis (use axis=-1)."
+        )
     if classes.ndim != 1 or len(classes) != count:
-        raise NotYet(f"predicted_digits returned shape {classes.shape} for {count} images; it should return one "
-                     "class index per image it gets. Use its arguments (model, images), not the notebook's "
-                     "variables.")
+        raise NotYet(
+            f"predicted_digits returned shape {classes.shape} for {count} images; it should return one "
+            "class index per image it gets. Use its arguments (model, images), not the notebook's "
+            "variables."
+        )
     values = finite_array(classes, "the classes predicted_digits returns")
     if not np.array_equal(values, np.round(values)):
-        raise NotYet("predicted_digits returns numbers that are not class indices: take the argmax of the "
-                     "model's probabilities.")
+        raise NotYet(
+            "predicted_digits returns numbers that are not class indices: take the argmax of the model's probabilities."
+        )
     return values.astype("int64")
 
 
@@ -233,18 +280,24 @@ def _pair(answer):
 def _judge_pair(answer, counts):
     true_digit, predicted_digit = answer
     if true_digit == predicted_digit:
-        raise NotYet("most_confused returned a pair of the same digit, which counts correct predictions (the "
-                     "diagonal): set the diagonal of a copy of the counts to 0 before you look for the largest.")
+        raise NotYet(
+            "most_confused returned a pair of the same digit, which counts correct predictions (the "
+            "diagonal): set the diagonal of a copy of the counts to 0 before you look for the largest."
+        )
     off_diagonal = counts - np.diag(np.diag(counts))
     largest = off_diagonal.max()
     if off_diagonal[true_digit, predicted_digit] == largest:
         return
     if off_diagonal[predicted_digit, true_digit] == largest:
-        raise NotYet("most_confused gives the pair the wrong way round: return (true digit, predicted digit), "
-                     "the row of the confusion matrix first and the column second.")
-    raise NotYet("most_confused misses the most frequent mix-up: another pair of digits is mixed up more often. "
-                 "Count (true, predicted) pairs in a 10x10 table, rows for true digits, and find the largest "
-                 "count off the diagonal.")
+        raise NotYet(
+            "most_confused gives the pair the wrong way round: return (true digit, predicted digit), "
+            "the row of the confusion matrix first and the column second."
+        )
+    raise NotYet(
+        "most_confused misses the most frequent mix-up: another pair of digits is mixed up more often. "
+        "Count (true, predicted) pairs in a 10x10 table, rows for true digits, and find the largest "
+        "count off the diagonal."
+    )
 
 
 @exercise("02.3", "the digits the MNIST model mixes up")
@@ -256,38 +309,50 @@ def check_most_confused(predicted_digits, most_confused):
     most_confused = given(most_confused, "most_confused")
     for function, name in ((predicted_digits, "predicted_digits"), (most_confused, "most_confused")):
         if not callable(function):
-            raise NotYet(f"{name} should be a function (def {name}(...): ...), not a {type(function).__name__}: "
-                         "the check calls it on data you have not seen.")
+            raise NotYet(
+                f"{name} should be a function (def {name}(...): ...), not a {type(function).__name__}: "
+                "the check calls it on data you have not seen."
+            )
     (x_train_img, y_train), (x_test_img, y_test) = _mnist()
     x_train, x_test = mlp_rows(x_train_img), mlp_rows(x_test_img)
     y_test = np.asarray(y_test).reshape(-1)
     rng = np.random.default_rng()
     shift = int(rng.integers(1, NUM_CLASSES))
     models = [_template_model(x_train, y_train), _template_model(x_train, y_train, shift=shift)]
-    subset = rng.permutation(len(x_test))[:max(NUM_CLASSES + 1, min(len(x_test) // 3, 257))]
+    subset = rng.permutation(len(x_test))[: max(NUM_CLASSES + 1, min(len(x_test) // 3, 257))]
     predicted = None
     with _closing_new_figures():
         for model, images in ((models[0], x_test), (models[1], x_test[subset])):
             expected = np.argmax(outputs_of(model, images), axis=-1)
             got = _classes(run_learner(predicted_digits, model, images, what="predicted_digits"), len(images))
             if np.sum(got != expected) > max(1, len(images) // 1000):
-                raise NotYet(f"{int(np.sum(got != expected))} of the {len(images)} classes predicted_digits returns "
-                             "are not the most probable class of the model it gets: return np.argmax of "
-                             "model.predict(images) along the last axis.")
+                raise NotYet(
+                    f"{int(np.sum(got != expected))} of the {len(images)} classes predicted_digits returns "
+                    "are not the most probable class of the model it gets: return np.argmax of "
+                    "model.predict(images) along the last axis."
+                )
             predicted = got if predicted is None else predicted
         cases = []
         held = _confusion(y_test, predicted)
         if (held - np.diag(np.diag(held))).max() > 0:  # a perfect model (the stand-in data) has no mix-up
             cases.append((y_test.copy(), predicted.copy()))
         digits = rng.permutation(NUM_CLASSES)
-        planted = [(_planted_case(rng, (digits[2 * i], digits[2 * i + 1]), digits[6 + i], dtype))
-                   for i, dtype in enumerate(("int64", "uint8", "int32"))]
-        answers = [_pair(run_learner(most_confused, y_true, y_pred, what="most_confused"))
-                   for y_true, y_pred in cases + planted]
-    if len(set(answers[-len(planted):])) == 1:
-        raise NotYet("most_confused returns the same pair whatever labels it gets: a pair read off the plot holds "
-                     "for one model only. Compute it from its arguments y_true and y_pred.")
+        planted = [
+            (_planted_case(rng, (digits[2 * i], digits[2 * i + 1]), digits[6 + i], dtype))
+            for i, dtype in enumerate(("int64", "uint8", "int32"))
+        ]
+        answers = [
+            _pair(run_learner(most_confused, y_true, y_pred, what="most_confused"))
+            for y_true, y_pred in cases + planted
+        ]
+    if len(set(answers[-len(planted) :])) == 1:
+        raise NotYet(
+            "most_confused returns the same pair whatever labels it gets: a pair read off the plot holds "
+            "for one model only. Compute it from its arguments y_true and y_pred."
+        )
     for (y_true, y_pred), answer in zip(cases + planted, answers):
         _judge_pair(answer, _confusion(y_true, y_pred))
-    return (f"predicted_digits is the argmax of the probabilities and most_confused finds the largest mix-up, on "
-            f"{len(x_test)} test images and on {len(planted)} sets of labels you had not seen.")
+    return (
+        f"predicted_digits is the argmax of the probabilities and most_confused finds the largest mix-up, on "
+        f"{len(x_test)} test images and on {len(planted)} sets of labels you had not seen."
+    )

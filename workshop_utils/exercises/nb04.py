@@ -5,6 +5,7 @@ the notebook's test rows, to tell whether a run validated on them. 04.2 asks for
 folder, and calls them on a folder of runs that the check writes itself (names and figures the learner has
 not seen) as well as on the notebook's own logs.
 """
+
 import functools
 import math
 import secrets
@@ -73,17 +74,22 @@ def check_own_run(logs_dir, run_name, history, learning_rate=1e-2):
         raise NotYet("this history belongs to no model: pass what fit returned for the run.")
     keras_model(model, "the model of this run")
     if (logs_dir / "train").is_dir() or (logs_dir / "validation").is_dir():
-        raise NotYet("a run wrote its train/validation folders straight into logs_dir: give every run its own "
-                     "sub-folder, log_dir=logs_dir / run_name, so that TensorBoard can tell runs apart.")
+        raise NotYet(
+            "a run wrote its train/validation folders straight into logs_dir: give every run its own "
+            "sub-folder, log_dir=logs_dir / run_name, so that TensorBoard can tell runs apart."
+        )
     run_dir = logs_dir / run_name
     if not run_dir.is_dir():
-        raise NotYet(f"there is no folder {run_name!r} in logs_dir: give the callback "
-                     "log_dir=str(logs_dir / run_name).")
+        raise NotYet(
+            f"there is no folder {run_name!r} in logs_dir: give the callback log_dir=str(logs_dir / run_name)."
+        )
     scalars = _scalars(run_dir)
     epoch_rows = scalars[scalars["tag"].str.startswith("epoch_")]
     if not np.all(np.isfinite(epoch_rows["value"].to_numpy(dtype="float64"))):
-        raise NotYet(f"the logs of {run_name!r} hold NaN or infinite values: the run diverged. Check the "
-                     "learning rate and the inputs, delete the run's folder, and train again.")
+        raise NotYet(
+            f"the logs of {run_name!r} hold NaN or infinite values: the run diverged. Check the "
+            "learning rate and the inputs, delete the run's folder, and train again."
+        )
     for split in ("train", "validation"):
         for tag in EPOCH_TAGS:
             steps = sorted(scalars[(scalars["run"] == split) & (scalars["tag"] == tag)]["step"])
@@ -91,45 +97,75 @@ def check_own_run(logs_dir, run_name, history, learning_rate=1e-2):
                 hint = " Pass validation_split=0.1 to fit." if split == "validation" else ""
                 raise NotYet(f"{run_name}/{split} holds no {tag}.{hint}")
             if len(steps) != len(set(steps)):
-                raise NotYet(f"{run_name}/{split} holds {tag} twice for some epochs: two runs wrote into the same "
-                             "folder. Give a new run a new name, or empty its folder before you train again.")
+                raise NotYet(
+                    f"{run_name}/{split} holds {tag} twice for some epochs: two runs wrote into the same "
+                    "folder. Give a new run a new name, or empty its folder before you train again."
+                )
             if steps != list(range(epochs)):
-                raise NotYet(f"{run_name}/{split} holds {len(steps)} values of {tag}, but the history has "
-                             f"{epochs} epochs: pass the history of the run that wrote this folder.")
+                raise NotYet(
+                    f"{run_name}/{split} holds {len(steps)} values of {tag}, but the history has "
+                    f"{epochs} epochs: pass the history of the run that wrote this folder."
+                )
 
     def last(split, tag):
         rows = scalars[(scalars["run"] == split) & (scalars["tag"] == tag)]
         return float(rows.sort_values("step")["value"].iloc[-1])
 
     if not np.isclose(last("validation", "epoch_accuracy"), history.history["val_accuracy"][-1], atol=1e-5):
-        raise NotYet("the history does not match the logs in this folder: pass the history of the run you "
-                     "logged there.")
+        raise NotYet(
+            "the history does not match the logs in this folder: pass the history of the run you logged there."
+        )
     rate = _learning_rate(model)
     rates = scalars[(scalars["run"] == "train") & (scalars["tag"] == "epoch_learning_rate")]["value"]
     logged = [float(value) for value in rates] + ([rate] if rate is not None else [])
     for value in logged:
         if not np.isclose(value, learning_rate, rtol=1e-3):
-            raise NotYet(f"this run trained with learning rate {value:g}; the exercise asks for {learning_rate:g}. "
-                         "Pass it to the optimizer (keras.optimizers.Adam(learning_rate=...)).")
+            raise NotYet(
+                f"this run trained with learning rate {value:g}; the exercise asks for {learning_rate:g}. "
+                "Pass it to the optimizer (keras.optimizers.Adam(learning_rate=...))."
+            )
     x_test, y_test = _held_test()
     try:
         test_loss = model_loss(model, x_test, y_test)
     except Exception as error:
-        raise NotYet(f"the model of this run cannot read the notebook's test rows ({type(error).__name__}): "
-                     "train build_model's network on x_train, as the notebook does.") from None
+        raise NotYet(
+            f"the model of this run cannot read the notebook's test rows ({type(error).__name__}): "
+            "train build_model's network on x_train, as the notebook does."
+        ) from None
     validation_losses = [last("validation", "epoch_loss"), *(history.history.get("val_loss") or [])[-1:]]
     if any(np.isclose(value, test_loss, rtol=1e-4, atol=1e-7) for value in validation_losses):
-        raise NotYet("the validation figures of this run are the model's figures on the test set: fit validated "
-                     "on x_test. The test set stays unseen until the final evaluation; let validation_split=0.1 "
-                     "take the validation images from the training images.")
-    return (f"run {run_name!r}: finite epoch_loss and epoch_accuracy for train and validation, once per epoch "
-            f"({epochs} epochs), learning rate {learning_rate:g}, validated on training images.")
+        raise NotYet(
+            "the validation figures of this run are the model's figures on the test set: fit validated "
+            "on x_test. The test set stays unseen until the final evaluation; let validation_split=0.1 "
+            "take the validation images from the training images."
+        )
+    return (
+        f"run {run_name!r}: finite epoch_loss and epoch_accuracy for train and validation, once per epoch "
+        f"({epochs} epochs), learning rate {learning_rate:g}, validated on training images."
+    )
 
 
 # --- 04.2: a folder of runs the learner has not seen ---------------------------------------------------
 
-_RUN_WORDS = ("adam", "sgd", "wide", "narrow", "deep", "shallow", "dropout", "batchnorm", "l2", "momentum",
-              "cosine", "warmup", "relu", "gelu", "tanh", "small_batch", "big_batch")
+_RUN_WORDS = (
+    "adam",
+    "sgd",
+    "wide",
+    "narrow",
+    "deep",
+    "shallow",
+    "dropout",
+    "batchnorm",
+    "l2",
+    "momentum",
+    "cosine",
+    "warmup",
+    "relu",
+    "gelu",
+    "tanh",
+    "small_batch",
+    "big_batch",
+)
 
 
 def _write_series(folder, values):
@@ -164,19 +200,26 @@ def write_unseen_runs(folder, rng):
             final = float(finals[index - 1])
             # first, best and last epoch all differ: [first, lower ones..., best, last]
             val = [final + 0.02, *rng.uniform(0.3, final - 0.05, epochs - 3), final + 0.04, final]
-        train = [min(0.999, value + rng.uniform(0.03, 0.09)) if math.isfinite(value) else math.nan
-                 for value in val]
+        train = [min(0.999, value + rng.uniform(0.03, 0.09)) if math.isfinite(value) else math.nan for value in val]
         losses = [1.0 / (epoch + 1) + rng.uniform(0, 0.05) for epoch in range(epochs)]
-        _write_series(folder / name / "train", {
-            "epoch_accuracy": list(enumerate(train)),
-            "epoch_loss": list(enumerate(losses)),
-            "epoch_learning_rate": [(epoch, 1e-3) for epoch in range(epochs)]})
+        _write_series(
+            folder / name / "train",
+            {
+                "epoch_accuracy": list(enumerate(train)),
+                "epoch_loss": list(enumerate(losses)),
+                "epoch_learning_rate": [(epoch, 1e-3) for epoch in range(epochs)],
+            },
+        )
         iterations = [((epoch + 1) * steps_per_epoch, rng.uniform(0.1, 0.99)) for epoch in range(epochs)]
-        _write_series(folder / name / "validation", {
-            "epoch_accuracy": list(enumerate(val)),
-            "epoch_loss": list(enumerate(losses)),
-            "evaluation_accuracy_vs_iterations": iterations,
-            "evaluation_loss_vs_iterations": iterations})
+        _write_series(
+            folder / name / "validation",
+            {
+                "epoch_accuracy": list(enumerate(val)),
+                "epoch_loss": list(enumerate(losses)),
+                "evaluation_accuracy_vs_iterations": iterations,
+                "evaluation_loss_vs_iterations": iterations,
+            },
+        )
     return names
 
 
@@ -187,14 +230,14 @@ def _as_table(answer, what):
         try:  # a pandas Series works too
             answer = dict(answer.items())
         except AttributeError:
-            raise NotYet(f"{what} should return a dict {{run name: accuracy}}, not a {type(answer).__name__}.") \
-                from None
+            raise NotYet(
+                f"{what} should return a dict {{run name: accuracy}}, not a {type(answer).__name__}."
+            ) from None
     table = {}
     for run, value in answer.items():
         run = str(run)
         if run.endswith("/train"):
-            raise NotYet(f"{what} returns runs of the train folders: the comparison uses the validation "
-                         "folders.")
+            raise NotYet(f"{what} returns runs of the train folders: the comparison uses the validation folders.")
         try:
             table[run.removesuffix("/validation")] = float(value)
         except (TypeError, ValueError):
@@ -207,23 +250,28 @@ def _judge_table(table, scalars, where, copied_runs=None):
     truth = final_validation_accuracy(scalars)
     finite = {run: value for run, value in truth.items() if math.isfinite(value)}
     if copied_runs is not None and set(table) == set(copied_runs) and set(table) != set(truth):
-        raise NotYet(f"on {where}, final_accuracies returns the runs of the notebook's logs: it should read "
-                     "the folder it is given. A table of figures copied from the output fails on any other "
-                     "logs.")
+        raise NotYet(
+            f"on {where}, final_accuracies returns the runs of the notebook's logs: it should read "
+            "the folder it is given. A table of figures copied from the output fails on any other "
+            "logs."
+        )
     missing = sorted(set(finite) - set(table))
     if missing:
-        raise NotYet(f"on {where}, final_accuracies misses the run(s) {', '.join(missing)}: read every run "
-                     "folder.")
+        raise NotYet(f"on {where}, final_accuracies misses the run(s) {', '.join(missing)}: read every run folder.")
     extra = sorted(set(table) - set(truth))
     if extra:
-        raise NotYet(f"on {where}, final_accuracies returns {', '.join(extra)}, which has no validation "
-                     "folder there: read the folder it is given.")
+        raise NotYet(
+            f"on {where}, final_accuracies returns {', '.join(extra)}, which has no validation "
+            "folder there: read the folder it is given."
+        )
     rows = scalars[scalars["tag"] == "epoch_accuracy"]
     for run, value in sorted(table.items(), key=lambda item: not math.isfinite(truth[item[0]])):  # NaN runs last
         if not math.isfinite(truth[run]):
             if math.isfinite(value):
-                raise NotYet(f"on {where}, the run {run!r} ends with NaN, but final_accuracies gives it a "
-                             "number: report the last epoch's figure (NaN), or leave that run out.")
+                raise NotYet(
+                    f"on {where}, the run {run!r} ends with NaN, but final_accuracies gives it a "
+                    "number: report the last epoch's figure (NaN), or leave that run out."
+                )
             continue
         if np.isclose(value, truth[run], atol=1e-6):
             continue
@@ -232,16 +280,20 @@ def _judge_table(table, scalars, where, copied_runs=None):
         if not math.isfinite(value):
             raise NotYet(f"on {where}, final_accuracies gives {run!r} a NaN, but its last epoch has a number.")
         if np.isclose(value, validation.iloc[0], atol=1e-6):
-            raise NotYet(f"on {where}, the value for {run!r} is its first epoch's: take the last epoch (the "
-                         "highest step).")
+            raise NotYet(
+                f"on {where}, the value for {run!r} is its first epoch's: take the last epoch (the highest step)."
+            )
         if np.isclose(value, validation.max(), atol=1e-6):
-            raise NotYet(f"on {where}, the value for {run!r} is its best epoch's, not its last one's: sort by "
-                         "step and take the last value.")
+            raise NotYet(
+                f"on {where}, the value for {run!r} is its best epoch's, not its last one's: sort by "
+                "step and take the last value."
+            )
         if len(train) and np.isclose(value, train.iloc[-1], atol=1e-6):
-            raise NotYet(f"on {where}, the value for {run!r} is its training accuracy: read the validation "
-                         "folder.")
-        raise NotYet(f"on {where}, the value for {run!r} is not the last epoch_accuracy in its validation "
-                     "folder: keep the rows whose tag is exactly epoch_accuracy.")
+            raise NotYet(f"on {where}, the value for {run!r} is its training accuracy: read the validation folder.")
+        raise NotYet(
+            f"on {where}, the value for {run!r} is not the last epoch_accuracy in its validation "
+            "folder: keep the rows whose tag is exactly epoch_accuracy."
+        )
     return finite
 
 
@@ -251,9 +303,11 @@ def _judge_best(best, finite, truth, where):
     best = str(best).removesuffix("/validation")
     winner = max(finite.values())
     if best in truth and not math.isfinite(truth[best]):
-        raise NotYet(f"on {where}, best_run_in picks {best!r}, a run whose final accuracy is NaN (it diverged). "
-                     "Comparisons with NaN are always false, so max() can keep it: leave runs with NaN out "
-                     "before you rank (pandas' idxmax skips them).")
+        raise NotYet(
+            f"on {where}, best_run_in picks {best!r}, a run whose final accuracy is NaN (it diverged). "
+            "Comparisons with NaN are always false, so max() can keep it: leave runs with NaN out "
+            "before you rank (pandas' idxmax skips them)."
+        )
     if best not in finite or not np.isclose(finite[best], winner, atol=1e-6):
         raise NotYet(f"on {where}, best_run_in does not pick the run with the highest final validation accuracy.")
 
@@ -268,13 +322,16 @@ def check_best_from_logs(final_accuracies, best_run_in, logs_dir):
     logs_dir = _logs_dir(logs_dir)
     for function, name in ((final_accuracies, "final_accuracies"), (best_run_in, "best_run_in")):
         if not callable(function):
-            raise NotYet(f"{name} should be a function of a logs folder (def {name}(logs_dir): ...), not a "
-                         f"{type(function).__name__}.")
+            raise NotYet(
+                f"{name} should be a function of a logs folder (def {name}(logs_dir): ...), not a "
+                f"{type(function).__name__}."
+            )
     scalars = _scalars(logs_dir)
     if not final_validation_accuracy(scalars):
         raise NotYet("logs_dir holds no validation accuracy: run the training cells above first.")
-    table = _as_table(run_learner(final_accuracies, logs_dir, what="final_accuracies(logs_dir)"),
-                      "final_accuracies(logs_dir)")
+    table = _as_table(
+        run_learner(final_accuracies, logs_dir, what="final_accuracies(logs_dir)"), "final_accuracies(logs_dir)"
+    )
     finite = _judge_table(table, scalars, "logs_dir")
     truth = final_validation_accuracy(scalars)
     if not finite:
@@ -287,10 +344,9 @@ def check_best_from_logs(final_accuracies, best_run_in, logs_dir):
         write_unseen_runs(folder, rng)
         unseen = _scalars(folder)
         what = "a folder of runs it has not seen"
-        unseen_table = _as_table(run_learner(final_accuracies, folder, what="final_accuracies"),
-                                 "final_accuracies")
+        unseen_table = _as_table(run_learner(final_accuracies, folder, what="final_accuracies"), "final_accuracies")
         unseen_finite = _judge_table(unseen_table, unseen, what, copied_runs=table)
-        _judge_best(run_learner(best_run_in, folder, what="best_run_in"), unseen_finite,
-                    final_validation_accuracy(unseen), what)
-    return (f"right on logs_dir ({len(truth)} runs) and on a folder of runs it had not seen, a diverged one "
-            "among them.")
+        _judge_best(
+            run_learner(best_run_in, folder, what="best_run_in"), unseen_finite, final_validation_accuracy(unseen), what
+        )
+    return f"right on logs_dir ({len(truth)} runs) and on a folder of runs it had not seen, a diverged one among them."

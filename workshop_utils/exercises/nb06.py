@@ -5,12 +5,19 @@ and given a channel axis as the notebook's cell 7 does. 06.1 scores the learner'
 held test images. 06.2 judges augmentation by its effect: it runs the layers in front of the first
 convolution on held digits in training mode, many times, and measures how much of each digit survives.
 """
+
 import re
 
 import numpy as np
 
-from ._common import (check_at_least, check_loss_fits_labels, check_not_validated_on, finite_array,
-                      keras_model, ordered_layers)
+from ._common import (
+    check_at_least,
+    check_loss_fits_labels,
+    check_not_validated_on,
+    finite_array,
+    keras_model,
+    ordered_layers,
+)
 from ._core import NotYet, exercise
 from ._heldout import image_split
 from ._predict import outputs_of
@@ -37,8 +44,7 @@ def _scaled(images):
 
 def _held_test():
     """The notebook's MNIST test subset in the active profile, scaled, with a channel axis: (x, y)."""
-    _, (x_test, y_test) = image_split("load_mnist", "06_convolutional_networks", "mnist_train_size",
-                                      "mnist_test_size")
+    _, (x_test, y_test) = image_split("load_mnist", "06_convolutional_networks", "mnist_train_size", "mnist_test_size")
     return _scaled(x_test), np.asarray(y_test).reshape(-1)
 
 
@@ -46,21 +52,28 @@ def _check_image_model(model):
     """NotYet unless the model reads (28, 28, 1) images and gives 10 numbers per image."""
     input_shape = tuple(model.inputs[0].shape[1:]) if len(model.inputs) == 1 else None
     if input_shape != IMAGE_SHAPE:
-        raise NotYet(f"the model reads inputs of shape {input_shape}; it should read 28x28 images with one "
-                     "grey channel, (28, 28, 1), as the notebook's x_train holds them.")
+        raise NotYet(
+            f"the model reads inputs of shape {input_shape}; it should read 28x28 images with one "
+            "grey channel, (28, 28, 1), as the notebook's x_train holds them."
+        )
     output_shape = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else None
     if output_shape != (10,):
-        raise NotYet(f"the model gives outputs of shape {output_shape} per image; it should give one number "
-                     "per class, 10 in all (Flatten before the last Dense layer?).")
+        raise NotYet(
+            f"the model gives outputs of shape {output_shape} per image; it should give one number "
+            "per class, 10 in all (Flatten before the last Dense layer?)."
+        )
 
 
 def _check_finite_weights(model):
-    bad = [weight.path for weight in model.weights
-           if not np.all(np.isfinite(np.asarray(_numpy(weight), dtype="float64")))]
+    bad = [
+        weight.path for weight in model.weights if not np.all(np.isfinite(np.asarray(_numpy(weight), dtype="float64")))
+    ]
     if bad:
-        raise NotYet(f"{len(bad)} of the model's weight tensors hold NaN or infinite values ({bad[0]}, ...): the "
-                     "training diverged. Build the model again, lower the learning rate, check that the "
-                     "images are scaled to [0, 1], and retrain.")
+        raise NotYet(
+            f"{len(bad)} of the model's weight tensors hold NaN or infinite values ({bad[0]}, ...): the "
+            "training diverged. Build the model again, lower the learning rate, check that the "
+            "images are scaled to [0, 1], and retrain."
+        )
 
 
 def _numpy(tensor):
@@ -89,35 +102,48 @@ def _check_plan(model):
     layers = ordered_layers(model)
     kinds = [_kind(layer) for layer in layers if _kind(layer) in PLAN_KINDS or "Global" in _kind(layer)]
     if any("Global" in kind for kind in kinds):
-        raise NotYet("the model uses global pooling, which averages each feature map down to one number. "
-                     "The plan keeps every position: Flatten after the last pooling.")
+        raise NotYet(
+            "the model uses global pooling, which averages each feature map down to one number. "
+            "The plan keeps every position: Flatten after the last pooling."
+        )
     for kind, count in [("Conv2D", 2), ("MaxPooling2D", 2), ("Flatten", 1), ("Dense", 1)]:
         if kinds.count(kind) != count:
-            raise NotYet(f"the plan has {count} {kind} layer{'s' if count > 1 else ''}; your model has "
-                         f"{kinds.count(kind)}.")
+            raise NotYet(
+                f"the plan has {count} {kind} layer{'s' if count > 1 else ''}; your model has {kinds.count(kind)}."
+            )
     if tuple(kinds) != PLAN_KINDS:
-        raise NotYet(f"your layers come in the order {', '.join(kinds)}; the plan pools right after each "
-                     f"convolution: {', '.join(PLAN_KINDS)}.")
+        raise NotYet(
+            f"your layers come in the order {', '.join(kinds)}; the plan pools right after each "
+            f"convolution: {', '.join(PLAN_KINDS)}."
+        )
     convolutions = [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
     for number, (layer, filters) in enumerate(zip(convolutions, PLAN_FILTERS), start=1):
         if layer.filters != filters:
             raise NotYet(f"convolution {number} has {layer.filters} filters; the plan gives it {filters}.")
         if _plain(layer.kernel_size) != PLAN_KERNEL:
-            raise NotYet(f"convolution {number} has {'x'.join(map(str, layer.kernel_size))} kernels; the plan "
-                         "uses 3x3.")
+            raise NotYet(
+                f"convolution {number} has {'x'.join(map(str, layer.kernel_size))} kernels; the plan uses 3x3."
+            )
         if layer.padding != "valid":
-            raise NotYet(f"convolution {number} pads its input (padding={layer.padding!r}), so the image keeps "
-                         "its size. The plan uses no padding: each 3x3 convolution trims one pixel per side.")
+            raise NotYet(
+                f"convolution {number} pads its input (padding={layer.padding!r}), so the image keeps "
+                "its size. The plan uses no padding: each 3x3 convolution trims one pixel per side."
+            )
         if layer.get_config().get("activation") != "relu":
-            raise NotYet(f"convolution {number} has no relu activation: without it, two convolutions in a row "
-                         "are still one linear map.")
+            raise NotYet(
+                f"convolution {number} has no relu activation: without it, two convolutions in a row "
+                "are still one linear map."
+            )
     for layer in layers:
         if isinstance(layer, keras.layers.MaxPooling2D) and _plain(layer.pool_size) != (2, 2):
-            raise NotYet(f"a pooling layer has pool_size {_plain(layer.pool_size)}; the plan halves the "
-                         "image with 2x2 pooling.")
+            raise NotYet(
+                f"a pooling layer has pool_size {_plain(layer.pool_size)}; the plan halves the image with 2x2 pooling."
+            )
     if model.count_params() != plan_parameters():
-        raise NotYet("your model's parameter count differs from the plan's: compare each layer's count in "
-                     "print_architecture with your own count by hand.")
+        raise NotYet(
+            "your model's parameter count differs from the plan's: compare each layer's count in "
+            "print_architecture with your own count by hand."
+        )
 
 
 @exercise("06.1", "a convnet built to a plan")
@@ -129,15 +155,16 @@ def planned_convnet(model):
     _check_plan(model)
     x_test, y_test = _held_test()
     check_loss_fits_labels(model, y_test)
-    check_not_validated_on(getattr(model, "history", None), model, x_test, y_test,
-                           what="the notebook's test images")
+    check_not_validated_on(getattr(model, "history", None), model, x_test, y_test, what="the notebook's test images")
     probabilities = finite_array(outputs_of(model, x_test, batch_size=1000), "the model's outputs on the test images")
     if not np.allclose(probabilities[:100].sum(axis=1), 1, atol=1e-3) or probabilities.min() < 0:
         raise NotYet("the outputs are not probabilities: give the last Dense layer activation='softmax'.")
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == y_test))
     reached = check_at_least(accuracy, "06.1", "the test accuracy")
-    return (f"layers, shapes and {plan_parameters():,} parameters as planned; on the notebook's "
-            f"{len(y_test):,} test images {reached}.")
+    return (
+        f"layers, shapes and {plan_parameters():,} parameters as planned; on the notebook's "
+        f"{len(y_test):,} test images {reached}."
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -218,8 +245,7 @@ def _drawn_digits(per_class=PER_CLASS, seed=0, size=28):
                 points[:, 0] = points[:, 0] * 0.8 - slant * points[:, 1]
                 points = points @ rotation.T * height + (size - 1) / 2
                 start, step = points[:-1], points[1:] - points[:-1]
-                along = np.clip(((pixels[:, None] - start) * step).sum(2) / np.maximum((step ** 2).sum(1), 1e-9),
-                                0, 1)
+                along = np.clip(((pixels[:, None] - start) * step).sum(2) / np.maximum((step**2).sum(1), 1e-9), 0, 1)
                 nearest = start + along[..., None] * step
                 distance = np.minimum(distance, np.linalg.norm(pixels[:, None] - nearest, axis=2).min(axis=1))
             image = np.clip(width + 0.5 - distance, 0, 1).reshape(size, size)
@@ -240,8 +266,9 @@ def _look_like_digits(images):
 def _digits():
     """PER_CLASS digits of each class from the notebook's MNIST training subset, scaled as the notebook
     scales them, (n, 28, 28, 1); drawn digits when the data is the smoke profile's synthetic stand-in."""
-    (x_train, y_train), _ = image_split("load_mnist", "06_convolutional_networks", "mnist_train_size",
-                                        "mnist_test_size")
+    (x_train, y_train), _ = image_split(
+        "load_mnist", "06_convolutional_networks", "mnist_train_size", "mnist_test_size"
+    )
     y_train = np.asarray(y_train).reshape(-1)
     picked = np.concatenate([np.flatnonzero(y_train == digit)[:PER_CLASS] for digit in range(10)])
     images = _scaled(x_train[picked])
@@ -262,8 +289,12 @@ def _warp(images, degrees, zoom):
     top, left = np.floor(source_row).astype(int), np.floor(source_column).astype(int)
     down, right = source_row - top, source_column - left
     warped = np.zeros(images.shape, dtype="float32")
-    for row_step, column_step, weight in [(0, 0, (1 - down) * (1 - right)), (1, 0, down * (1 - right)),
-                                          (0, 1, (1 - down) * right), (1, 1, down * right)]:
+    for row_step, column_step, weight in [
+        (0, 0, (1 - down) * (1 - right)),
+        (1, 0, down * (1 - right)),
+        (0, 1, (1 - down) * right),
+        (1, 1, down * right),
+    ]:
         r, c = top + row_step, left + column_step
         inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
         warped[:, inside] += images[:, r[inside], c[inside]] * weight[inside].astype("float32")
@@ -278,8 +309,9 @@ def _moved(images, rows, columns):
     for index, (dy, dx) in enumerate(zip(rows.astype(int), columns.astype(int))):
         if abs(dy) >= height or abs(dx) >= width:
             continue
-        moved[index, max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
-            images[index, max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+        moved[index, max(dy, 0) : height + min(dy, 0), max(dx, 0) : width + min(dx, 0)] = images[
+            index, max(-dy, 0) : height + min(-dy, 0), max(-dx, 0) : width + min(-dx, 0)
+        ]
     return moved
 
 
@@ -313,11 +345,11 @@ def _best_matches(augmented, originals, versions):
     count = len(originals)
     candidates = _candidates(originals, versions)
     candidates = candidates - candidates.mean(axis=2, keepdims=True)
-    spread = np.sqrt((candidates ** 2).mean(axis=2))
+    spread = np.sqrt((candidates**2).mean(axis=2))
     candidates /= np.maximum(np.linalg.norm(candidates, axis=2, keepdims=True), 1e-12)
     pixels = _centred(augmented).reshape(len(augmented), -1)
     pixels = pixels - pixels.mean(axis=1, keepdims=True)
-    own_spread = np.sqrt((pixels ** 2).mean(axis=1))
+    own_spread = np.sqrt((pixels**2).mean(axis=1))
     pixels /= np.maximum(np.linalg.norm(pixels, axis=1, keepdims=True), 1e-12)
     scores = np.zeros(len(augmented))
     for start in range(0, len(augmented), count):
@@ -335,8 +367,7 @@ def _safe_versions():
 
 
 def _mirrored_versions():
-    return [lambda images: images[:, :, ::-1], lambda images: images[:, ::-1, :],
-            lambda images: images[:, ::-1, ::-1]]
+    return [lambda images: images[:, :, ::-1], lambda images: images[:, ::-1, :], lambda images: images[:, ::-1, ::-1]]
 
 
 def survival(augmented, originals):
@@ -358,11 +389,13 @@ def _is_augmentation_layer(layer):
     """A layer of Keras' image augmentation family (or the course's RandomPixelShift)."""
     try:
         from keras.src.layers.preprocessing.image_preprocessing.base_image_preprocessing_layer import (
-            BaseImagePreprocessingLayer)
+            BaseImagePreprocessingLayer,
+        )
     except ImportError:  # another Keras layout: fall back on the naming convention
         BaseImagePreprocessingLayer = ()
-    return _kind(layer).startswith("Random") or (bool(BaseImagePreprocessingLayer)
-                                                  and isinstance(layer, BaseImagePreprocessingLayer))
+    return _kind(layer).startswith("Random") or (
+        bool(BaseImagePreprocessingLayer) and isinstance(layer, BaseImagePreprocessingLayer)
+    )
 
 
 def _running(what, function, *args, **kwargs):
@@ -377,9 +410,11 @@ def _running(what, function, *args, **kwargs):
         if len(lines) > 1 and lines[0].startswith("Exception encountered"):
             lines = lines[1:]
         first = lines[0][:200].rstrip(".") if lines else ""
-        raise NotYet(f"{what} stops with {type(error).__name__}: {first}. A layer in front of the first "
-                     "convolution must give images of the size the network reads, in training and in "
-                     "inference alike.") from None
+        raise NotYet(
+            f"{what} stops with {type(error).__name__}: {first}. A layer in front of the first "
+            "convolution must give images of the size the network reads, in training and in "
+            "inference alike."
+        ) from None
 
 
 def _apply(layers, images, training):
@@ -400,64 +435,92 @@ def augmentation_inside(model):
     convolutions = [index for index, layer in enumerate(layers) if "Conv" in _kind(layer)]
     if not convolutions:
         raise NotYet("the model has no convolution: put the augmentation in front of the lean MNIST convnet.")
-    front, rest = layers[:convolutions[0]], layers[convolutions[0]:]
+    front, rest = layers[: convolutions[0]], layers[convolutions[0] :]
     late = [layer for layer in rest if _is_augmentation_layer(layer)]
     if late:
-        raise NotYet(f"{late[0].name} comes after a convolution, so it moves feature maps rather than the image. "
-                     "Put all augmentation layers before the first convolution.")
+        raise NotYet(
+            f"{late[0].name} comes after a convolution, so it moves feature maps rather than the image. "
+            "Put all augmentation layers before the first convolution."
+        )
     if not front:
-        raise NotYet("the model holds nothing in front of its first convolution. Put augmentation layers "
-                     "there (RandomTranslation, RandomRotation, RandomZoom, ...): inside the model they vary "
-                     "every batch, act only in training and travel with the saved model.")
+        raise NotYet(
+            "the model holds nothing in front of its first convolution. Put augmentation layers "
+            "there (RandomTranslation, RandomRotation, RandomZoom, ...): inside the model they vary "
+            "every batch, act only in training and travel with the saved model."
+        )
     _check_finite_weights(model)
     digits = _digits()
     originals = digits[..., 0]
-    outputs = finite_array(_running("your model, run on 28x28 digits in inference,", outputs_of, model, digits),
-                           "the model's outputs on digits")
+    outputs = finite_array(
+        _running("your model, run on 28x28 digits in inference,", outputs_of, model, digits),
+        "the model's outputs on digits",
+    )
     if not np.allclose(outputs, outputs_of(model, digits), atol=1e-6):
-        raise NotYet("in inference (training=False) the model answers differently each time you call it: "
-                     "augmentation must not act at prediction time.")
+        raise NotYet(
+            "in inference (training=False) the model answers differently each time you call it: "
+            "augmentation must not act at prediction time."
+        )
     passed = _running("the layers in front of the first convolution, in inference,", _apply, front, digits, False)
     if passed.shape != digits.shape or not np.allclose(passed, digits, atol=1e-5):
         sizes = f" (shape {digits.shape[1:]} in, {passed.shape[1:]} out)" if passed.shape != digits.shape else ""
-        raise NotYet(f"in inference (training=False) the layers in front of the first convolution change the "
-                     f"images{sizes}: augmentation must leave them alone when the model predicts. The notebook's "
-                     "images are already scaled to [0, 1].")
-    augmented = np.concatenate([_running("the layers in front of the first convolution, in training,", _apply,
-                                         front, digits, True) for _ in range(REPEATS)])
+        raise NotYet(
+            f"in inference (training=False) the layers in front of the first convolution change the "
+            f"images{sizes}: augmentation must leave them alone when the model predicts. The notebook's "
+            "images are already scaled to [0, 1]."
+        )
+    augmented = np.concatenate(
+        [
+            _running("the layers in front of the first convolution, in training,", _apply, front, digits, True)
+            for _ in range(REPEATS)
+        ]
+    )
     if augmented.shape[1:] != digits.shape[1:]:
-        raise NotYet(f"in training the layers in front of the first convolution turn {digits.shape[1:]} images "
-                     f"into {augmented.shape[1:]} ones. Keep the image size: a crop that cuts a smaller "
-                     "picture changes what the convolutions see between training and prediction.")
+        raise NotYet(
+            f"in training the layers in front of the first convolution turn {digits.shape[1:]} images "
+            f"into {augmented.shape[1:]} ones. Keep the image size: a crop that cuts a smaller "
+            "picture changes what the convolutions see between training and prediction."
+        )
     augmented = finite_array(augmented, "the augmented digits").astype("float32")[..., 0]
     every = np.tile(originals, (REPEATS, 1, 1))
-    change = (np.linalg.norm((augmented - every).reshape(len(every), -1), axis=1)
-              / np.maximum(np.linalg.norm(every.reshape(len(every), -1), axis=1), 1e-12))
+    change = np.linalg.norm((augmented - every).reshape(len(every), -1), axis=1) / np.maximum(
+        np.linalg.norm(every.reshape(len(every), -1), axis=1), 1e-12
+    )
     if np.mean(change > 0.02) < CHANGED_SHARE:
-        raise NotYet("in training your augmentation leaves the digits (almost) unchanged: give its layers "
-                     "factors above 0, large enough to vary the images.")
+        raise NotYet(
+            "in training your augmentation leaves the digits (almost) unchanged: give its layers "
+            "factors above 0, large enough to vary the images."
+        )
     scores = survival(augmented, originals)
     far = _out_of_range(augmented, originals)
     kept = (scores >= SURVIVAL) & ~far
     share = float(np.mean(kept))
     if share < SURVIVING_SHARE:
         lost = ~kept
-        measured = (f"only {share:.0%} of the augmented digits keep at least {SURVIVAL:.0%} of the original "
-                    f"digit; the check wants {SURVIVING_SHARE:.0%}.")
+        measured = (
+            f"only {share:.0%} of the augmented digits keep at least {SURVIVAL:.0%} of the original "
+            f"digit; the check wants {SURVIVING_SHARE:.0%}."
+        )
         if np.mean(far[lost]) >= 0.25:
-            raise NotYet(f"{measured} Your augmentation pushes pixel values far outside the images' range "
-                         "(0 to 1). Layers such as RandomBrightness and RandomContrast assume pixels from 0 to "
-                         "255 unless you give them value_range=(0, 1).")
+            raise NotYet(
+                f"{measured} Your augmentation pushes pixel values far outside the images' range "
+                "(0 to 1). Layers such as RandomBrightness and RandomContrast assume pixels from 0 to "
+                "255 unless you give them value_range=(0, 1)."
+            )
         lost_index = np.flatnonzero(lost)  # augmented[k] comes from originals[k % n]
-        flipped = _best_matches(augmented[lost_index], originals[lost_index % len(originals)],
-                                _mirrored_versions())
+        flipped = _best_matches(augmented[lost_index], originals[lost_index % len(originals)], _mirrored_versions())
         if np.mean(flipped >= SURVIVAL) >= 0.5:
-            raise NotYet(f"{measured} Most of the lost digits are mirrored or turned upside down, and a mirrored "
-                         "2 or an upside-down 6 is not the digit its label says. Augment only with changes that "
-                         "keep the label right: small shifts, turns and zooms.")
-        raise NotYet(f"{measured} Large turns, strong zooms or shifts, crops, heavy noise or contrast changes "
-                     "turn a digit into another one or wipe it out. Keep the changes small, then run the check "
-                     "again.")
+            raise NotYet(
+                f"{measured} Most of the lost digits are mirrored or turned upside down, and a mirrored "
+                "2 or an upside-down 6 is not the digit its label says. Augment only with changes that "
+                "keep the label right: small shifts, turns and zooms."
+            )
+        raise NotYet(
+            f"{measured} Large turns, strong zooms or shifts, crops, heavy noise or contrast changes "
+            "turn a digit into another one or wipe it out. Keep the changes small, then run the check "
+            "again."
+        )
     names = ", ".join(dict.fromkeys(_kind(layer) for layer in front))
-    return (f"{names} in front of the convolutions: in training {share:.0%} of the augmented digits keep at least "
-            f"{SURVIVAL:.0%} of the original; in inference the images pass unchanged.")
+    return (
+        f"{names} in front of the convolutions: in training {share:.0%} of the augmented digits keep at least "
+        f"{SURVIVAL:.0%} of the original; in inference the images pass unchanged."
+    )

@@ -7,13 +7,14 @@ asks for a function that trains a model on windows it is given; the check prepar
 itself, calls the function inside the fit recorder, makes sure no fit saw a test window, and scores the model
 on the 1,200 test steps it kept back.
 """
+
 import functools
 import hashlib
 
 import numpy as np
 
 from .. import config, forecasting, preprocessing
-from ._common import (check_at_most, finite, finite_array, given, keras_model, recording_fit, run_learner)
+from ._common import check_at_most, finite, finite_array, given, keras_model, recording_fit, run_learner
 from ._core import NotStarted, NotYet, exercise
 from ._predict import outputs_of
 
@@ -30,6 +31,7 @@ def _same(a, b):
 
 # ---- 07.1 ------------------------------------------------------------------------------------------------
 
+
 def _nigeria():
     """The Nigeria series as notebook 07 loads it (the stand-in where the notebook gets one), with its cut
     points in the active profile: (values, n_fit, n_train)."""
@@ -45,15 +47,20 @@ def _scaler_numbers(scaler):
     """(minimum, maximum, values seen) that a fitted MinMaxScaler learned from one column."""
     if not hasattr(scaler, "data_min_"):
         if hasattr(scaler, "mean_") or hasattr(scaler, "center_"):
-            raise NotYet(f"the exercise asks for a MinMaxScaler, the scaler the notebook uses; this is a "
-                         f"{type(scaler).__name__}.")
+            raise NotYet(
+                f"the exercise asks for a MinMaxScaler, the scaler the notebook uses; this is a "
+                f"{type(scaler).__name__}."
+            )
         if hasattr(scaler, "fit"):
             raise NotYet("the scaler is not fitted yet: call its fit method on the changes between fit months.")
-        raise NotYet(f"change_scaler should be a fitted sklearn.preprocessing.MinMaxScaler, not a "
-                     f"{type(scaler).__name__}.")
+        raise NotYet(
+            f"change_scaler should be a fitted sklearn.preprocessing.MinMaxScaler, not a {type(scaler).__name__}."
+        )
     if np.size(scaler.data_min_) != 1:
-        raise NotYet(f"the scaler learned {np.size(scaler.data_min_)} features, so it saw one row of many values. "
-                     "Give it one column, values.reshape(-1, 1): one feature, one sample per month.")
+        raise NotYet(
+            f"the scaler learned {np.size(scaler.data_min_)} features, so it saw one row of many values. "
+            "Give it one column, values.reshape(-1, 1): one feature, one sample per month."
+        )
     if tuple(getattr(scaler, "feature_range", (0, 1))) != (0, 1):
         raise NotYet("the exercise scales to [0, 1]: keep the scaler's default feature_range.")
     low = finite(np.ravel(scaler.data_min_)[0], "the scaler's minimum (data_min_)")
@@ -73,38 +80,54 @@ def fit_part_scaler(scaler):
     def saw(part):
         return _same(low, part.min()) and _same(high, part.max()) and seen == len(part)
 
-    if saw(changes[:n_fit - 1]):
-        later = (changes[n_fit - 1:] - low) / (high - low)
+    if saw(changes[: n_fit - 1]):
+        later = (changes[n_fit - 1 :] - low) / (high - low)
         outside = later.min() < 0 or later.max() > 1
-        return (f"fitted on the {n_fit - 1} changes between fit months only; the later changes scale to "
-                f"{later.min():.2f} .. {later.max():.2f}"
-                f"{', partly outside [0, 1], as the real future may be' if outside else ''}.")
+        return (
+            f"fitted on the {n_fit - 1} changes between fit months only; the later changes scale to "
+            f"{later.min():.2f} .. {later.max():.2f}"
+            f"{', partly outside [0, 1], as the real future may be' if outside else ''}."
+        )
     if saw(changes):
-        raise NotYet("the scaler saw all the changes, test months included: its minimum and maximum tell the "
-                     "model how far the future goes (leakage). Fit it on the changes between fit months only.")
-    if saw(changes[:n_train - 1]):
-        raise NotYet("the scaler saw the validation months too. They choose among the models, so nothing the "
-                     "models learn from may come from them, the scaler's numbers included: fit it on the changes "
-                     "between fit months only.")
-    if saw(changes[n_train - 1:]):
+        raise NotYet(
+            "the scaler saw all the changes, test months included: its minimum and maximum tell the "
+            "model how far the future goes (leakage). Fit it on the changes between fit months only."
+        )
+    if saw(changes[: n_train - 1]):
+        raise NotYet(
+            "the scaler saw the validation months too. They choose among the models, so nothing the "
+            "models learn from may come from them, the scaler's numbers included: fit it on the changes "
+            "between fit months only."
+        )
+    if saw(changes[n_train - 1 :]):
         raise NotYet("the scaler was fitted on the test months: its numbers must come from the fit part.")
-    if saw(changes[n_fit - 1:]):
-        raise NotYet("the scaler was fitted on the months after the fit part, test months included: its numbers "
-                     "must come from the fit part.")
-    if saw(changes[n_fit - 1:n_train - 1]):
+    if saw(changes[n_fit - 1 :]):
+        raise NotYet(
+            "the scaler was fitted on the months after the fit part, test months included: its numbers "
+            "must come from the fit part."
+        )
+    if saw(changes[n_fit - 1 : n_train - 1]):
         raise NotYet("the scaler was fitted on the validation months: its numbers must come from the fit part.")
     if saw(changes[:n_fit]):
-        raise NotYet("the scaler saw one change too many: changes[i] is the change into month i + 1, so the last "
-                     "of the changes it saw is the change into the first validation month.")
+        raise NotYet(
+            "the scaler saw one change too many: changes[i] is the change into month i + 1, so the last "
+            "of the changes it saw is the change into the first validation month."
+        )
     if saw(values[:n_fit]) or saw(values):
-        raise NotYet("the scaler was fitted on the consumption itself; the notebook scales the changes from one "
-                     "month to the next (changes), which stay in one range while the series trends.")
-    if _same(low, changes[:n_fit - 1].min()) and _same(high, changes[:n_fit - 1].max()):
-        raise NotYet(f"the scaler's minimum and maximum fit, but it saw {seen} values where the fit part has "
-                     f"{n_fit - 1} changes between its months: fit it once, on those changes and nothing else "
-                     "(a NaN from diff() counts too: drop it).")
-    raise NotYet("the scaler's minimum and maximum are not those of the changes between fit months of the "
-                 "notebook's series: fit it on the first n_fit - 1 values of `changes`.")
+        raise NotYet(
+            "the scaler was fitted on the consumption itself; the notebook scales the changes from one "
+            "month to the next (changes), which stay in one range while the series trends."
+        )
+    if _same(low, changes[: n_fit - 1].min()) and _same(high, changes[: n_fit - 1].max()):
+        raise NotYet(
+            f"the scaler's minimum and maximum fit, but it saw {seen} values where the fit part has "
+            f"{n_fit - 1} changes between its months: fit it once, on those changes and nothing else "
+            "(a NaN from diff() counts too: drop it)."
+        )
+    raise NotYet(
+        "the scaler's minimum and maximum are not those of the changes between fit months of the "
+        "notebook's series: fit it on the first n_fit - 1 values of `changes`."
+    )
 
 
 # ---- 07.2 ------------------------------------------------------------------------------------------------
@@ -116,8 +139,9 @@ RANDOM_WINDOW_CASES = 2
 
 def _window_cases():
     rng = np.random.default_rng()
-    sizes = list(WINDOW_CASES) + [(int(rng.integers(20, 81)), int(rng.integers(2, 16)))
-                                  for _ in range(RANDOM_WINDOW_CASES)]
+    sizes = list(WINDOW_CASES) + [
+        (int(rng.integers(20, 81)), int(rng.integers(2, 16))) for _ in range(RANDOM_WINDOW_CASES)
+    ]
     return [(rng.normal(size=length).astype("float32"), window) for length, window in sizes]
 
 
@@ -137,24 +161,31 @@ def _judge_windows(x, y, values, window, call):
     reference_x, reference_y = preprocessing.window_series(values, window)
     count = len(reference_x)
     if x.ndim == 2:
-        raise NotYet(f"x from {call} has shape {x.shape}: add a trailing axis of one feature, as an LSTM reads "
-                     "(windows, steps, features).")
+        raise NotYet(
+            f"x from {call} has shape {x.shape}: add a trailing axis of one feature, as an LSTM reads "
+            "(windows, steps, features)."
+        )
     if x.ndim != 3 or x.shape[2] != 1:
         raise NotYet(f"x from {call} has shape {x.shape}; it should be (windows, steps, 1).")
     if x.shape[1] != window:
         raise NotYet(f"the windows from {call} have {x.shape[1]} steps: use the function's window argument.")
     if len(x) != count:
         direction = "fewer" if len(x) < count else "more"
-        raise NotYet(f"{call} gives {direction} windows than the series allows: every window that still has a "
-                     "next value after its last step is one example, from the first value on.")
+        raise NotYet(
+            f"{call} gives {direction} windows than the series allows: every window that still has a "
+            "next value after its last step is one example, from the first value on."
+        )
     if not np.allclose(x, reference_x, rtol=1e-5, atol=1e-6):
-        raise NotYet(f"the input windows from {call} are not consecutive slices of the series, in order, one "
-                     "step apart.")
+        raise NotYet(
+            f"the input windows from {call} are not consecutive slices of the series, in order, one step apart."
+        )
     if y.shape == reference_y.shape[:2]:
         raise NotYet(f"y from {call} has shape {y.shape}: add the trailing feature axis, like x.")
     if y.size == count and np.allclose(y.reshape(-1), reference_y[:, -1, 0], rtol=1e-5, atol=1e-6):
-        raise NotYet("y holds only the value after each window; the exercise asks for a target at every step "
-                     "(the model uses return_sequences=True), the whole window shifted one step ahead.")
+        raise NotYet(
+            "y holds only the value after each window; the exercise asks for a target at every step "
+            "(the model uses return_sequences=True), the whole window shifted one step ahead."
+        )
     if y.shape != reference_y.shape:
         raise NotYet(f"y from {call} has shape {y.shape}; it should have the shape of x.")
     if np.allclose(y, reference_x, rtol=1e-5, atol=1e-6):
@@ -169,8 +200,10 @@ def one_step_windows(make_windows):
     same window one step later; the check calls it on series it makes up."""
     given(make_windows, "make_windows (your function)")
     if not callable(make_windows):
-        raise NotYet(f"make_windows should be a function, def make_windows(values, window): ..., not a "
-                     f"{type(make_windows).__name__}.")
+        raise NotYet(
+            f"make_windows should be a function, def make_windows(values, window): ..., not a "
+            f"{type(make_windows).__name__}."
+        )
     cases = _window_cases()
     answers = []
     for values, window in cases:
@@ -179,15 +212,20 @@ def one_step_windows(make_windows):
         answers.append(_pair(result, call))
     first_x = answers[0][0]
     if all(x.shape == first_x.shape and np.array_equal(x, first_x) for x, _ in answers[1:]):
-        raise NotYet("make_windows gives the same windows for every series it gets: cut them from its arguments, "
-                     "values and window, not from the notebook's variables.")
+        raise NotYet(
+            "make_windows gives the same windows for every series it gets: cut them from its arguments, "
+            "values and window, not from the notebook's variables."
+        )
     for (values, window), (x, y) in zip(cases, answers):
         _judge_windows(x, y, values, window, f"make_windows(<a series of {len(values)} values>, {window})")
-    return (f"right on all {len(cases)} series the check made up ({', '.join(str(len(v)) for v, _ in cases)} "
-            f"values; windows of {', '.join(str(w) for _, w in cases)}).")
+    return (
+        f"right on all {len(cases)} series the check made up ({', '.join(str(len(v)) for v, _ in cases)} "
+        f"values; windows of {', '.join(str(w) for _, w in cases)})."
+    )
 
 
 # ---- 07.3 ------------------------------------------------------------------------------------------------
+
 
 @functools.lru_cache(maxsize=4)
 def _membrane_windows(step, fractions, window):
@@ -205,8 +243,10 @@ def _row_hashes(x, what):
     try:
         rows = np.ascontiguousarray(np.asarray(x, dtype="float32"))
     except (TypeError, ValueError):
-        raise NotYet(f"{what} is a {type(x).__name__}: pass fit the arrays train_model receives (or parts of "
-                     "them), so that the check can see which windows it used.") from None
+        raise NotYet(
+            f"{what} is a {type(x).__name__}: pass fit the arrays train_model receives (or parts of "
+            "them), so that the check can see which windows it used."
+        ) from None
     if rows.ndim == 0 or len(rows) == 0:
         raise NotYet(f"{what} holds no windows: pass fit the arrays train_model receives.")
     return [hashlib.sha1(row.tobytes()).hexdigest()[:16] for row in rows.reshape(len(rows), -1)]
@@ -224,33 +264,44 @@ def _check_windows(calls, data):
         fit_rows = _row_hashes(x_fit, "what fit trained on")
         leaked = sum(row in test_rows for row in fit_rows)
         if leaked:
-            raise NotYet(f"train_model trained on {leaked} test windows: the test part stays unseen until the "
-                         "final evaluation.")
+            raise NotYet(
+                f"train_model trained on {leaked} test windows: the test part stays unseen until the final evaluation."
+            )
         if not set(fit_rows) <= given_rows:
-            raise NotYet("train_model trained on windows that are not among those the check handed it: use the "
-                         "function's arguments, not the notebook's variables.")
+            raise NotYet(
+                "train_model trained on windows that are not among those the check handed it: use the "
+                "function's arguments, not the notebook's variables."
+            )
         if validation is None:
             continue
         val_rows = _row_hashes(validation[0], "what fit validated on")
         leaked = sum(row in test_rows for row in val_rows)
         if leaked:
-            raise NotYet(f"train_model validated on {leaked} test windows: the validation loss stops the training "
-                         "and picks its epoch, so it must come from the validation part, never from the test part.")
+            raise NotYet(
+                f"train_model validated on {leaked} test windows: the validation loss stops the training "
+                "and picks its epoch, so it must come from the validation part, never from the test part."
+            )
         if not set(val_rows) <= given_rows:
-            raise NotYet("train_model validated on windows that are not among those the check handed it: use "
-                         "x_val and y_val, the function's arguments.")
+            raise NotYet(
+                "train_model validated on windows that are not among those the check handed it: use "
+                "x_val and y_val, the function's arguments."
+            )
         shared = len(set(val_rows) & set(fit_rows))
         if shared:
-            raise NotYet(f"{shared} of the validation windows are also training windows, so the validation loss "
-                         "looks better than it is. Validate on x_val, y_val and train on x_fit, y_fit.")
+            raise NotYet(
+                f"{shared} of the validation windows are also training windows, so the validation loss "
+                "looks better than it is. Validate on x_val, y_val and train on x_fit, y_fit."
+            )
 
 
 def _last_step(outputs, window):
     """The predicted change at the last step of each test window, from outputs shaped (n, window, 1), (n, 1)
     or (n,)."""
     if outputs.shape[1:] not in ((), (1,), (window, 1), (window,)):
-        raise NotYet(f"your model gives outputs of shape {outputs.shape[1:]} per window; it should give one "
-                     f"change per step, ({window}, 1), or one change after the window, (1,).")
+        raise NotYet(
+            f"your model gives outputs of shape {outputs.shape[1:]} per window; it should give one "
+            f"change per step, ({window}, 1), or one change after the window, (1,)."
+        )
     return outputs.reshape(len(outputs), -1)[:, -1]
 
 
@@ -262,29 +313,38 @@ def beat_simple_on_membrane(train_model):
 
     given(train_model, "train_model (your function)")
     if not callable(train_model) or isinstance(train_model, keras.Model):
-        raise NotYet(f"train_model should be a function, def train_model(x_fit, y_fit, x_val, y_val): ..., that "
-                     f"trains a model and returns it, not a {type(train_model).__name__}: the check trains it.")
+        raise NotYet(
+            f"train_model should be a function, def train_model(x_fit, y_fit, x_val, y_val): ..., that "
+            f"trains a model and returns it, not a {type(train_model).__name__}: the check trains it."
+        )
     data = _membrane()
     keras.utils.set_random_seed(_settings().seed)
     with recording_fit() as calls:
-        model = run_learner(train_model, data.x_fit.copy(), data.y_fit.copy(), data.x_val.copy(),
-                            data.y_val.copy(), what="train_model")
+        model = run_learner(
+            train_model, data.x_fit.copy(), data.y_fit.copy(), data.x_val.copy(), data.y_val.copy(), what="train_model"
+        )
     if isinstance(model, (tuple, list)):  # (model, history) is fine too
         model = next((item for item in model if isinstance(item, keras.Model)), model)
     keras_model(model, "what train_model returns")
     _check_windows(calls, data)
     if not any(call.model is model for call in calls):
-        raise NotYet("train_model returns a model it did not train: build, compile and fit the model inside the "
-                     "function, then return it.")
+        raise NotYet(
+            "train_model returns a model it did not train: build, compile and fit the model inside the "
+            "function, then return it."
+        )
     outputs = finite_array(outputs_of(model, data.x_test), "your model's outputs on the test windows")
     changes = _last_step(outputs, data.window)
     if np.ptp(changes) < 1e-6:
-        raise NotYet("your model predicts the same change for every test step: it learned nothing from the "
-                     "windows. Train it longer, or check what it trains on.")
+        raise NotYet(
+            "your model predicts the same change for every test step: it learned nothing from the "
+            "windows. Train it longer, or check what it trains on."
+        )
     actual = data.values[data.test]
     simple = forecasting.simple_forecasts(data.values, data.test, data.validation_end, season=None)
     best = min(forecasting.rmse(forecast, actual) for forecast in simple.values())
     ratio = forecasting.rmse(data.forecast(changes), actual) / best
     reached = check_at_most(ratio, "07.3", "your test RMSE over the best simple forecast's")
-    return (f"trained on the windows it was given, validated apart from them, no test window seen; on the "
-            f"{len(data.test):,} test steps the check kept back, {reached}.")
+    return (
+        f"trained on the windows it was given, validated apart from them, no test window seen; on the "
+        f"{len(data.test):,} test steps the check kept back, {reached}."
+    )

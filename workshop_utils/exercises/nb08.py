@@ -6,13 +6,25 @@ network the check builds itself. 08.2 asks for a function that builds, compiles 
 check calls it with the notebook's training and validation images, records every fit, and scores the model
 on the notebook's test images, which it holds.
 """
+
 import functools
 from collections import Counter
 
 import numpy as np
 
-from ._common import (FitCall, check_at_least, check_training_data, finite_array, given, keras_model, loss_label,
-                      ordered_layers, recording_fit, run_learner, shared_rows)
+from ._common import (
+    FitCall,
+    check_at_least,
+    check_training_data,
+    finite_array,
+    given,
+    keras_model,
+    loss_label,
+    ordered_layers,
+    recording_fit,
+    run_learner,
+    shared_rows,
+)
 from ._core import NotStarted, NotYet, exercise
 from ._heldout import image_split
 
@@ -52,27 +64,39 @@ def _side(image_size, trim=3):
 
 # Counts a learner may give by mistake, with the hint each mistake needs (checked on every network).
 _MISTAKES = [
-    (lambda n, f1, f2, u: 16 * f1 + 16 * f1 * f2 + _side(n) ** 2 * f2 * u + u,
-     "You leave out the biases: every convolution has one per filter, every Dense layer one per unit."),
-    (lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + (n // 4) ** 2 * f2 * u + 2 * u + 1,
-     "The grid that reaches Flatten has the wrong size: a 4x4 convolution without padding trims 3 pixels "
-     "before each pooling halves the image."),
-    (lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + _side(n, trim=4) ** 2 * f2 * u + 2 * u + 1,
-     "The grid that reaches Flatten has the wrong size: a 4x4 convolution without padding trims the kernel "
-     "size minus one, 3 pixels, not 4."),
-    (lambda n, f1, f2, u: 17 * f1 + 17 * f2 + _side(n) ** 2 * f2 * u + 2 * u + 1,
-     "Each filter of conv_2 has a 4x4 kernel for every one of the filters_1 channels it reads."),
-    (lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + f2 * u + 2 * u + 1,
-     "After Flatten, dense_10 has one weight for every number of the grid (side x side x filters_2) and "
-     "each of its units; without Flatten it would have only filters_2 per unit."),
+    (
+        lambda n, f1, f2, u: 16 * f1 + 16 * f1 * f2 + _side(n) ** 2 * f2 * u + u,
+        "You leave out the biases: every convolution has one per filter, every Dense layer one per unit.",
+    ),
+    (
+        lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + (n // 4) ** 2 * f2 * u + 2 * u + 1,
+        "The grid that reaches Flatten has the wrong size: a 4x4 convolution without padding trims 3 pixels "
+        "before each pooling halves the image.",
+    ),
+    (
+        lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + _side(n, trim=4) ** 2 * f2 * u + 2 * u + 1,
+        "The grid that reaches Flatten has the wrong size: a 4x4 convolution without padding trims the kernel "
+        "size minus one, 3 pixels, not 4.",
+    ),
+    (
+        lambda n, f1, f2, u: 17 * f1 + 17 * f2 + _side(n) ** 2 * f2 * u + 2 * u + 1,
+        "Each filter of conv_2 has a 4x4 kernel for every one of the filters_1 channels it reads.",
+    ),
+    (
+        lambda n, f1, f2, u: 17 * f1 + 16 * f1 * f2 + f2 + f2 * u + 2 * u + 1,
+        "After Flatten, dense_10 has one weight for every number of the grid (side x side x filters_2) and "
+        "each of its units; without Flatten it would have only filters_2 per unit.",
+    ),
 ]
 
 
 def _networks():
     """The sizes of the networks the check builds: fixed ones and a few drawn at random."""
     rng = np.random.default_rng()
-    drawn = [(int(rng.integers(16, 97)), int(rng.integers(1, 49)), int(rng.integers(1, 49)),
-              int(rng.integers(1, 33))) for _ in range(RANDOM_NETWORKS)]
+    drawn = [
+        (int(rng.integers(16, 97)), int(rng.integers(1, 49)), int(rng.integers(1, 49)), int(rng.integers(1, 33)))
+        for _ in range(RANDOM_NETWORKS)
+    ]
     return [CNN_SIZES, *OTHER_SIZES, *drawn]
 
 
@@ -103,27 +127,33 @@ def _call_counting(function, sizes):
         raise
     except Exception as error:
         first = str(error).splitlines()[0][:200] if str(error) else ""
-        raise NotYet(f"{call} stops with {type(error).__name__}: {first}. The function takes the four sizes, "
-                     "(image_size, filters_1, filters_2, units), and returns the count.") from None
+        raise NotYet(
+            f"{call} stops with {type(error).__name__}: {first}. The function takes the four sizes, "
+            "(image_size, filters_1, filters_2, units), and returns the count."
+        ) from None
     finally:
         Layer.__init__ = original
     if value is None:
-        raise NotStarted("flat_cnn_parameters still returns None: return the count, worked out from the four "
-                         "sizes.")
+        raise NotStarted("flat_cnn_parameters still returns None: return the count, worked out from the four sizes.")
     if built:
-        raise NotYet("flat_cnn_parameters builds Keras layers to count the parameters. Work the count out with "
-                     "arithmetic from the four sizes: what each layer's output shape is, and what each layer "
-                     "holds, is the exercise.")
+        raise NotYet(
+            "flat_cnn_parameters builds Keras layers to count the parameters. Work the count out with "
+            "arithmetic from the four sizes: what each layer's output shape is, and what each layer "
+            "holds, is the exercise."
+        )
     try:
         number = float(np.asarray(value, dtype="float64").reshape(()))
     except (TypeError, ValueError):
         raise NotYet(f"{call} gives a {type(value).__name__}; it should give one whole number.") from None
     if not np.isfinite(number):
-        raise NotYet(f"{call} gives {number}, not a count: a division by zero, or a size that got lost on the "
-                     "way? Follow the image size from layer to layer.")
+        raise NotYet(
+            f"{call} gives {number}, not a count: a division by zero, or a size that got lost on the "
+            "way? Follow the image size from layer to layer."
+        )
     if isinstance(value, bool) or number != int(number):
-        raise NotYet(f"{call} gives {value!r}, not a whole number. Pooling rounds the size down: use // to "
-                     "divide whole numbers.")
+        raise NotYet(
+            f"{call} gives {value!r}, not a whole number. Pooling rounds the size down: use // to divide whole numbers."
+        )
     return int(number)
 
 
@@ -131,24 +161,31 @@ def _check_counts(function):
     """NotYet unless the learner's function gives the right count for every network the check builds."""
     if not callable(function):
         what = "a number" if isinstance(function, (int, float, np.number)) else f"a {type(function).__name__}"
-        raise NotYet("flat_cnn_parameters should be a function of the layer sizes, def flat_cnn_parameters("
-                     f"image_size, filters_1, filters_2, units): ..., not {what}.")
+        raise NotYet(
+            "flat_cnn_parameters should be a function of the layer sizes, def flat_cnn_parameters("
+            f"image_size, filters_1, filters_2, units): ..., not {what}."
+        )
     networks = _networks()
     answers = {sizes: _call_counting(function, sizes) for sizes in networks}
     if len(set(answers.values())) == 1:
-        raise NotYet("flat_cnn_parameters gives the same count for networks of different sizes. Compute the "
-                     "count from the four sizes, layer by layer, instead of writing one number down.")
+        raise NotYet(
+            "flat_cnn_parameters gives the same count for networks of different sizes. Compute the "
+            "count from the four sizes, layer by layer, instead of writing one number down."
+        )
     wrong = [sizes for sizes in networks if answers[sizes] != _true_count(sizes)]
     if not wrong:
         return len(networks)
     example = wrong[0] if wrong[0] != CNN_SIZES or len(wrong) == 1 else wrong[1]
-    hint = next((hint for mistake, hint in _MISTAKES
-                 if all(answers[sizes] == mistake(*sizes) for sizes in networks)),
-                "Follow one network layer by layer: the output shape after each convolution and pooling, then "
-                "the weights and biases of each layer.")
+    hint = next(
+        (hint for mistake, hint in _MISTAKES if all(answers[sizes] == mistake(*sizes) for sizes in networks)),
+        "Follow one network layer by layer: the output shape after each convolution and pooling, then "
+        "the weights and biases of each layer.",
+    )
     names = "image_size={}, filters_1={}, filters_2={}, units={}".format(*example)
-    raise NotYet(f"flat_cnn_parameters gives a wrong count for {len(wrong)} of the {len(networks)} networks the "
-                 f"check built, for instance for {names} (your function says {answers[example]:,}). {hint}")
+    raise NotYet(
+        f"flat_cnn_parameters gives a wrong count for {len(wrong)} of the {len(networks)} networks the "
+        f"check built, for instance for {names} (your function says {answers[example]:,}). {hint}"
+    )
 
 
 @exercise("08.1", "one answer per image")
@@ -159,41 +196,54 @@ def flattened_cnn(model, parameters_of):
     given(parameters_of, "flat_cnn_parameters (your function of the layer sizes)")
     input_shape = tuple(model.inputs[0].shape[1:])
     if len(model.inputs) != 1 or input_shape != (64, 64, 1):
-        raise NotYet(f"the model reads inputs of shape {input_shape}; the notebook's network reads 64x64 grey "
-                     "images, (64, 64, 1).")
+        raise NotYet(
+            f"the model reads inputs of shape {input_shape}; the notebook's network reads 64x64 grey "
+            "images, (64, 64, 1)."
+        )
     kinds = [type(layer).__name__ for layer in ordered_layers(model)]
     if any("Global" in kind for kind in kinds):
-        raise NotYet("global pooling averages the 13x13 grid away; the exercise asks for Flatten, which keeps "
-                     "every position as an input of dense_10.")
+        raise NotYet(
+            "global pooling averages the 13x13 grid away; the exercise asks for Flatten, which keeps "
+            "every position as an input of dense_10."
+        )
     if "Flatten" not in kinds:
         raise NotYet("there is no Flatten layer: dense_10 still acts on each of the 13x13 positions separately.")
     if tuple(kinds) != CNN_KINDS:
-        raise NotYet(f"your layers come in the order {', '.join(kinds)}; the exercise puts Flatten between "
-                     "pool_2 and dense_10 and changes nothing else.")
+        raise NotYet(
+            f"your layers come in the order {', '.join(kinds)}; the exercise puts Flatten between "
+            "pool_2 and dense_10 and changes nothing else."
+        )
     output_shape = tuple(model.outputs[0].shape[1:])
     if output_shape != (1,):
-        raise NotYet(f"the output has shape {output_shape} per image; with Flatten it is one probability per "
-                     "image, (1,).")
+        raise NotYet(
+            f"the output has shape {output_shape} per image; with Flatten it is one probability per image, (1,)."
+        )
     if model.count_params() != CNN_PARAMETERS:
-        raise NotYet("the model's parameter count differs from the notebook's network with Flatten added: keep "
-                     "the other layers (filters, kernel sizes, units) as they were.")
+        raise NotYet(
+            "the model's parameter count differs from the notebook's network with Flatten added: keep "
+            "the other layers (filters, kernel sizes, units) as they were."
+        )
     checked = _check_counts(parameters_of)
-    return (f"one probability per image, and your function counts the parameters right for all {checked} "
-            "networks the check built, of sizes you had not seen.")
+    return (
+        f"one probability per image, and your function counts the parameters right for all {checked} "
+        "networks the check built, of sizes you had not seen."
+    )
 
 
 def _losses_by_output(model):
     """Return {output name: loss name} of a compiled model with several outputs."""
     loss = getattr(model, "loss", None)
     if loss is None:
-        raise NotYet("the model is not compiled: compile it with one loss per output inside your function, then "
-                     "train it.")
+        raise NotYet(
+            "the model is not compiled: compile it with one loss per output inside your function, then train it."
+        )
     if isinstance(loss, dict):
         return {name: loss_label(value).lower() for name, value in loss.items()}
     if isinstance(loss, (list, tuple)):
         return {name: loss_label(value).lower() for name, value in zip(model.output_names, loss)}
-    raise NotYet("the model has one loss for both outputs. Give each output its own, by name: "
-                 "loss={'digit': ..., 'even': ...}.")
+    raise NotYet(
+        "the model has one loss for both outputs. Give each output its own, by name: loss={'digit': ..., 'even': ...}."
+    )
 
 
 def _shared_layers(model):
@@ -218,8 +268,9 @@ def _held_data():
 
     cfg = config.notebook_settings("08_functional_api")
     (x_full, y_full), (x_test, y_test) = image_split("load_mnist", "08_functional_api", "train_size", "test_size")
-    x_train, x_val, y_train, y_val = train_test_split(x_full, y_full, test_size=cfg.validation_size,
-                                                      stratify=y_full, random_state=cfg.seed)
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_full, y_full, test_size=cfg.validation_size, stratify=y_full, random_state=cfg.seed
+    )
     return (x_train, y_train), (x_val, y_val), (x_test, y_test)
 
 
@@ -249,8 +300,9 @@ def _as_images(call, known):
     if validation is not None:
         validation = tuple(validation)
         validation = (_images_of(validation[0], known), *validation[1:])
-    return FitCall(call.model, _images_of(call.x, known), call.y, validation, call.validation_split,
-                   call.callbacks, call.history)
+    return FitCall(
+        call.model, _images_of(call.x, known), call.y, validation, call.validation_split, call.callbacks, call.history
+    )
 
 
 def _outputs(model, halves, batch_size=2048):
@@ -260,7 +312,7 @@ def _outputs(model, halves, batch_size=2048):
     names = list(model.output_names)
     parts = {name: [] for name in names}
     for start in range(0, len(halves["left"]), batch_size):
-        batch = {key: value[start:start + batch_size] for key, value in halves.items()}
+        batch = {key: value[start : start + batch_size] for key, value in halves.items()}
         if not isinstance(model.input, dict):
             batch = [batch[tensor.name] for tensor in model.inputs]
         output = model(batch, training=False)
@@ -275,33 +327,46 @@ def _check_reader(model):
     """NotYet unless the model has the plan's inputs, outputs, shared encoder, parameters and losses."""
     names = [getattr(tensor, "name", None) for tensor in model.inputs]
     if sorted(names) != ["left", "right"]:
-        raise NotYet(f"the model's inputs are named {names}; it should have two, named 'left' and 'right' "
-                     "(keras.Input(..., name='left')).")
+        raise NotYet(
+            f"the model's inputs are named {names}; it should have two, named 'left' and 'right' "
+            "(keras.Input(..., name='left'))."
+        )
     for tensor in model.inputs:
         if tuple(tensor.shape[1:]) != HALF_SHAPE:
-            raise NotYet(f"input {tensor.name!r} reads shape {tuple(tensor.shape[1:])}; a left or right half "
-                         "of an MNIST image is 28 rows of 14 columns, (28, 14).")
+            raise NotYet(
+                f"input {tensor.name!r} reads shape {tuple(tensor.shape[1:])}; a left or right half "
+                "of an MNIST image is 28 rows of 14 columns, (28, 14)."
+            )
     outputs = dict(zip(model.output_names, model.outputs))
     if sorted(outputs) != ["digit", "even"]:
-        raise NotYet(f"the model's outputs are named {sorted(outputs)}; name the two output layers 'digit' and "
-                     "'even'.")
+        raise NotYet(f"the model's outputs are named {sorted(outputs)}; name the two output layers 'digit' and 'even'.")
     for name, width in [("digit", 10), ("even", 1)]:
         if tuple(outputs[name].shape[1:]) != (width,):
-            raise NotYet(f"output {name!r} has shape {tuple(outputs[name].shape[1:])} per image; it should "
-                         f"give {width} number{'s' if width > 1 else ''}.")
+            raise NotYet(
+                f"output {name!r} has shape {tuple(outputs[name].shape[1:])} per image; it should "
+                f"give {width} number{'s' if width > 1 else ''}."
+            )
     if not _shared_layers(model):
-        raise NotYet("no layer with weights is called on both halves: build one encoder and call it on the "
-                     "left and on the right input, so that both share its weights.")
+        raise NotYet(
+            "no layer with weights is called on both halves: build one encoder and call it on the "
+            "left and on the right input, so that both share its weights."
+        )
     if model.count_params() != READER_PARAMETERS:
-        raise NotYet("the model's parameter count differs from the plan's: check the encoder (Flatten, "
-                     "Dense 64), the hidden layer (Dense 64) and the two output layers.")
+        raise NotYet(
+            "the model's parameter count differs from the plan's: check the encoder (Flatten, "
+            "Dense 64), the hidden layer (Dense 64) and the two output layers."
+        )
     losses = _losses_by_output(model)
     if "sparse_categorical_crossentropy" not in losses.get("digit", ""):
-        raise NotYet(f"the digit output's loss is {losses.get('digit')!r}: its targets are integer labels "
-                     "0-9, which want the sparse categorical cross-entropy.")
+        raise NotYet(
+            f"the digit output's loss is {losses.get('digit')!r}: its targets are integer labels "
+            "0-9, which want the sparse categorical cross-entropy."
+        )
     if "binary_crossentropy" not in losses.get("even", ""):
-        raise NotYet(f"the even output's loss is {losses.get('even')!r}: a yes/no target with a sigmoid "
-                     "output wants the binary cross-entropy.")
+        raise NotYet(
+            f"the even output's loss is {losses.get('even')!r}: a yes/no target with a sigmoid "
+            "output wants the binary cross-entropy."
+        )
 
 
 def _explain_failure(calls, failure):
@@ -336,19 +401,26 @@ def left_right_reader(train_reader):
     _check_reader(model)
     given_images = np.concatenate([x_train, x_val])
     known = np.concatenate([given_images, x_test])
-    check_training_data([_as_images(call, known) for call in calls], given_images, x_test,
-                        what="train_left_right_reader")
+    check_training_data(
+        [_as_images(call, known) for call in calls], given_images, x_test, what="train_left_right_reader"
+    )
     if not any(call.model is model for call in calls):
-        raise NotYet("train_left_right_reader returns a model it did not train: build, compile and fit the "
-                     "model inside the function, then return it.")
+        raise NotYet(
+            "train_left_right_reader returns a model it did not train: build, compile and fit the "
+            "model inside the function, then return it."
+        )
     predictions = _outputs(model, _halves(x_test))
     digit = finite_array(predictions["digit"], "the digit output on the test images")
     even = finite_array(predictions["even"], "the even output on the test images").reshape(-1)
     digits = np.asarray(y_test).reshape(-1)
     digit_accuracy = float(np.mean(np.argmax(digit, axis=1) == digits))
     even_accuracy = float(np.mean((even > 0.5) == (digits % 2 == 0)))
-    reached = [check_at_least(digit_accuracy, "08.2", "the digit test accuracy"),
-               check_at_least(even_accuracy, "08.2", "the even test accuracy")]
-    return (f"trained on the images it was given, validated apart from them; names, shapes, the shared encoder "
-            f"and {READER_PARAMETERS:,} parameters as planned; on the notebook's {len(digits):,} test images "
-            f"{'; '.join(reached)}.")
+    reached = [
+        check_at_least(digit_accuracy, "08.2", "the digit test accuracy"),
+        check_at_least(even_accuracy, "08.2", "the even test accuracy"),
+    ]
+    return (
+        f"trained on the images it was given, validated apart from them; names, shapes, the shared encoder "
+        f"and {READER_PARAMETERS:,} parameters as planned; on the notebook's {len(digits):,} test images "
+        f"{'; '.join(reached)}."
+    )

@@ -5,13 +5,23 @@ For 11.2 the learner hands over a function that runs the search; the check calls
 training and validation images, which it holds, records every fit (the tuner's trials included), and
 scores the returned model once on the test images, which the function never sees.
 """
+
 import functools
 
 import numpy as np
 
 from .. import config
-from ._common import (check_at_least, check_training_data, finite_array, given, keras_model, probe_outputs, recording_fit,
-                      run_learner, shared_rows)
+from ._common import (
+    check_at_least,
+    check_training_data,
+    finite_array,
+    given,
+    keras_model,
+    probe_outputs,
+    recording_fit,
+    run_learner,
+    shared_rows,
+)
 from ._core import NotYet, exercise
 from ._heldout import data_settings, image_split, mlp_rows
 from ._predict import outputs_of
@@ -20,9 +30,9 @@ NOTEBOOK = "11_hyperparameter_tuning"
 
 # name -> (what the exercise asks for, in words; the values it must allow)
 SPACE = {
-    "units": ("hp.Int(\"units\", 32, 512, step=32)", list(range(32, 513, 32))),
-    "learning_rate": ("hp.Choice(\"learning_rate\", [1e-2, 1e-3, 1e-4])", [1e-2, 1e-3, 1e-4]),
-    "dropout": ("hp.Float(\"dropout\", 0.0, 0.5, step=0.1)", [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]),
+    "units": ('hp.Int("units", 32, 512, step=32)', list(range(32, 513, 32))),
+    "learning_rate": ('hp.Choice("learning_rate", [1e-2, 1e-3, 1e-4])', [1e-2, 1e-3, 1e-4]),
+    "dropout": ('hp.Float("dropout", 0.0, 0.5, step=0.1)', [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]),
 }
 
 
@@ -53,8 +63,11 @@ def _allowed_values(hyperparameter):
     if not step or settings.get("sampling", "linear") != "linear":
         return None
     count = int(round((settings["max_value"] - settings["min_value"]) / step)) + 1
-    return [settings["min_value"] + i * step for i in range(count) if settings["min_value"] + i * step
-            <= settings["max_value"] + 1e-9]
+    return [
+        settings["min_value"] + i * step
+        for i in range(count)
+        if settings["min_value"] + i * step <= settings["max_value"] + 1e-9
+    ]
 
 
 def _same_values(got, wanted):
@@ -81,9 +94,11 @@ def _check_finite_outputs(model):
     """NotYet when the model gives NaN or infinite outputs on a batch of pixel rows in [0, 1]."""
     outputs = probe_outputs(model)
     if outputs is not None and not np.all(np.isfinite(outputs)):
-        raise NotYet("the model your function builds gives NaN or infinite outputs on a batch of pixel rows in "
-                     "[0, 1], before any training: check its layers and activations (a log or a division by "
-                     "zero does this).")
+        raise NotYet(
+            "the model your function builds gives NaN or infinite outputs on a batch of pixel rows in "
+            "[0, 1], before any training: check its layers and activations (a log or a division by "
+            "zero does this)."
+        )
 
 
 @exercise("11.1", "a dropout rate in the search space")
@@ -107,8 +122,9 @@ def check_dropout_space(build_function):
             if not np.isclose(low, min(wanted)) or not np.isclose(high, max(wanted)):
                 where = "starts" if not np.isclose(low, min(wanted)) else "ends"
                 raise NotYet(f"the range of {name!r} {where} elsewhere than the exercise asks: {asked}.")
-            raise NotYet(f"{name!r} allows {len(allowed)} values, the exercise's {asked} allows {len(wanted)}: "
-                         "check its step.")
+            raise NotYet(
+                f"{name!r} allows {len(allowed)} values, the exercise's {asked} allows {len(wanted)}: check its step."
+            )
     extra = sorted(set(found) - set(SPACE))
     if extra:
         raise NotYet(f"the search space also holds {extra}: the exercise adds only 'dropout'.")
@@ -119,8 +135,9 @@ def check_dropout_space(build_function):
     if len(dropout) != 1:
         raise NotYet(f"the model has {len(dropout)} Dropout layers: the exercise adds exactly one.")
     if len(dense) < 2 or not dense[0] < dropout[0] < dense[-1]:
-        raise NotYet("the Dropout layer is in the wrong place: put it after the hidden Dense layer and before "
-                     "the output layer.")
+        raise NotYet(
+            "the Dropout layer is in the wrong place: put it after the hidden Dense layer and before the output layer."
+        )
     if dense[0] + 1 != dropout[0]:
         raise NotYet("the Dropout layer should come right after the hidden Dense layer.")
 
@@ -133,8 +150,10 @@ def check_dropout_space(build_function):
     if not np.isclose(layers[dropout[0]].rate, 0.3):
         raise NotYet("the Dropout layer's rate does not follow hp: pass it the value that hp.Float returns.")
     if layers[dense[0]].units != 64 or not np.isclose(_learning_rate(model), 1e-2):
-        raise NotYet("the width or the learning rate no longer follows hp: keep the notebook's hp.Int and "
-                     "hp.Choice, and use what they return.")
+        raise NotYet(
+            "the width or the learning rate no longer follows hp: keep the notebook's hp.Int and "
+            "hp.Choice, and use what they return."
+        )
     return "units, learning rate and dropout are searched over the asked values; Dropout follows the hidden layer"
 
 
@@ -145,9 +164,13 @@ def _split(env):
     cfg = config.notebook_settings(NOTEBOOK)
     (x_search, y_search), (x_test, y_test) = image_split("load_mnist", NOTEBOOK)
     x_train, x_val, y_train, y_val = train_test_split(
-        x_search, y_search, test_size=cfg.validation_size, stratify=y_search, random_state=cfg.seed)
-    return ((mlp_rows(x_train), np.asarray(y_train)), (mlp_rows(x_val), np.asarray(y_val)),
-            (mlp_rows(x_test), np.asarray(y_test)))
+        x_search, y_search, test_size=cfg.validation_size, stratify=y_search, random_state=cfg.seed
+    )
+    return (
+        (mlp_rows(x_train), np.asarray(y_train)),
+        (mlp_rows(x_val), np.asarray(y_val)),
+        (mlp_rows(x_test), np.asarray(y_test)),
+    )
 
 
 def _held_data():
@@ -169,24 +192,28 @@ def check_random_search(random_search):
     with recording_fit() as calls:
         result = run_learner(random_search, x_train, y_train, x_val, y_val, what="random_search")
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise NotYet("random_search should return two things, the tuner and the best model: "
-                     "`return random_tuner, best_model`.")
+        raise NotYet(
+            "random_search should return two things, the tuner and the best model: `return random_tuner, best_model`."
+        )
     random_tuner, best_model = result
     if not isinstance(random_tuner, keras_tuner.Tuner):
-        raise NotYet(f"random_search's first result should be the keras_tuner tuner, not a "
-                     f"{type(random_tuner).__name__}.")
+        raise NotYet(
+            f"random_search's first result should be the keras_tuner tuner, not a {type(random_tuner).__name__}."
+        )
     oracle = random_tuner.oracle
     if not isinstance(oracle, keras_tuner.oracles.RandomSearchOracle):
-        raise NotYet(f"random_search searches with {type(oracle).__name__}: the exercise asks for "
-                     "keras_tuner.RandomSearch.")
+        raise NotYet(
+            f"random_search searches with {type(oracle).__name__}: the exercise asks for keras_tuner.RandomSearch."
+        )
     objective = oracle.objective
     if getattr(objective, "name", None) != "val_accuracy" or getattr(objective, "direction", "max") != "max":
-        raise NotYet(f"the tuner ranks its trials by {getattr(objective, 'name', objective)!r}: rank them by "
-                     "the validation accuracy, objective=\"val_accuracy\".")
+        raise NotYet(
+            f"the tuner ranks its trials by {getattr(objective, 'name', objective)!r}: rank them by "
+            'the validation accuracy, objective="val_accuracy".'
+        )
     names = [h.name for h in oracle.hyperparameters.space]
     if "dropout" not in names:
-        raise NotYet("the tuner's search space has no dropout: build the tuner with your function from "
-                     "exercise 11.1.")
+        raise NotYet("the tuner's search space has no dropout: build the tuner with your function from exercise 11.1.")
     done = [t for t in oracle.trials.values() if t.status == "COMPLETED"]
     if not done:
         raise NotYet("the tuner has no finished trial: run random_tuner.search(...) inside random_search.")
@@ -197,37 +224,54 @@ def check_random_search(random_search):
     for call in trials:
         _, validation = call.training_and_validation()
         if validation is None:
-            raise NotYet("a trial of the search trained without validation data, so val_accuracy cannot rank "
-                         "it: pass search validation_data=(x_val, y_val).")
+            raise NotYet(
+                "a trial of the search trained without validation data, so val_accuracy cannot rank "
+                "it: pass search validation_data=(x_val, y_val)."
+            )
         if len(validation[0]) != len(x_val) or shared_rows(validation[0], x_val) < len(x_val):
-            raise NotYet("the trials validated on other images than the x_val that random_search receives: "
-                         "pass search validation_data=(x_val, y_val), the function's own arguments.")
+            raise NotYet(
+                "the trials validated on other images than the x_val that random_search receives: "
+                "pass search validation_data=(x_val, y_val), the function's own arguments."
+            )
     if not any(call.model is best_model for call in calls):
-        raise NotYet("best_model was not trained inside random_search: rebuild the best configuration with "
-                     "random_tuner.hypermodel.build(best_hps) and fit it for cfg.epochs epochs.")
+        raise NotYet(
+            "best_model was not trained inside random_search: rebuild the best configuration with "
+            "random_tuner.hypermodel.build(best_hps) and fit it for cfg.epochs epochs."
+        )
 
     best = random_tuner.get_best_hyperparameters(num_trials=1)[0].values
     layers, dense, dropout = _dense_and_dropout(best_model)
     if not dense or layers[dense[0]].units != best["units"]:
-        raise NotYet("best_model's hidden layer is not as wide as the best trial's: rebuild it with "
-                     "random_tuner.hypermodel.build(best_hps).")
+        raise NotYet(
+            "best_model's hidden layer is not as wide as the best trial's: rebuild it with "
+            "random_tuner.hypermodel.build(best_hps)."
+        )
     if len(dropout) != 1 or not np.isclose(layers[dropout[0]].rate, best["dropout"]):
-        raise NotYet("best_model's dropout rate is not the best trial's: rebuild it with "
-                     "random_tuner.hypermodel.build(best_hps).")
+        raise NotYet(
+            "best_model's dropout rate is not the best trial's: rebuild it with "
+            "random_tuner.hypermodel.build(best_hps)."
+        )
     if getattr(best_model, "optimizer", None) is None or not np.isclose(
-            _learning_rate(best_model), best["learning_rate"], rtol=1e-4):
-        raise NotYet("best_model's learning rate is not the best trial's: rebuild it with "
-                     "random_tuner.hypermodel.build(best_hps).")
+        _learning_rate(best_model), best["learning_rate"], rtol=1e-4
+    ):
+        raise NotYet(
+            "best_model's learning rate is not the best trial's: rebuild it with "
+            "random_tuner.hypermodel.build(best_hps)."
+        )
 
     try:
         probabilities = outputs_of(best_model, x_test)
     except Exception as error:  # a shape the model does not read
-        raise NotYet(f"best_model cannot read the test images ({type(error).__name__}): it should take rows of "
-                     "784 pixels between 0 and 1, as the function's x_train.") from None
+        raise NotYet(
+            f"best_model cannot read the test images ({type(error).__name__}): it should take rows of "
+            "784 pixels between 0 and 1, as the function's x_train."
+        ) from None
     finite_array(probabilities, "best_model's outputs on the test images")
     accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == y_test))
     reached = check_at_least(accuracy, "11.2", "test accuracy")
     score = max(t.score for t in done if t.score is not None)
-    return (f"a random search of {len(done)} trials over units, learning rate and dropout, ranked on the "
-            f"validation images (best val_accuracy {score:.4f}); the best configuration rebuilt and trained: "
-            f"{reached}")
+    return (
+        f"a random search of {len(done)} trials over units, learning rate and dropout, ranked on the "
+        f"validation images (best val_accuracy {score:.4f}); the best configuration rebuilt and trained: "
+        f"{reached}"
+    )

@@ -6,6 +6,7 @@ does). The devices form a 2-D mesh: a "batch" axis (data parallelism) and a "mod
 LayoutMap splits the wide layer's kernel by columns over the "model" axis, so each device holds a
 slice of it. It trains briefly, then writes where each weight's slices live to --out/report.txt.
 """
+
 import argparse
 import os
 
@@ -24,27 +25,30 @@ args = parser.parse_args()
 keras.utils.set_random_seed(42)
 
 devices = jax.devices()
-mesh = keras.distribution.DeviceMesh(shape=(len(devices) // args.model_axis, args.model_axis),
-                                     axis_names=("batch", "model"), devices=devices)
+mesh = keras.distribution.DeviceMesh(
+    shape=(len(devices) // args.model_axis, args.model_axis), axis_names=("batch", "model"), devices=devices
+)
 # Keys are regular expressions that must match a weight's whole path ("wide_mlp/wide/kernel");
 # values name a mesh axis (or None: not split) per dimension of the weight.
 layout_map = keras.distribution.LayoutMap(mesh)
 layout_map[".*/wide/kernel"] = (None, "model")  # (784, units): columns split over "model"
 layout_map[".*/wide/bias"] = ("model",)
 layout_map[".*/logits/kernel"] = ("model", None)  # (units, 10): the matching rows
-keras.distribution.set_distribution(
-    keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch"))
+keras.distribution.set_distribution(keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="batch"))
 
-model = keras.Sequential([
-    keras.Input(shape=(28, 28, 1), name="image"),
-    keras.layers.Flatten(name="flatten"),
-    keras.layers.Dense(args.units, activation="relu", name="wide"),
-    keras.layers.Dense(10, activation="softmax", name="logits"),
-], name="wide_mlp")
+model = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1), name="image"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dense(args.units, activation="relu", name="wide"),
+        keras.layers.Dense(10, activation="softmax", name="logits"),
+    ],
+    name="wide_mlp",
+)
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 with np.load(args.data) as data:
-    x, y = data["x"][:args.examples].astype("float32"), data["y"][:args.examples].astype("int32")
+    x, y = data["x"][: args.examples].astype("float32"), data["y"][: args.examples].astype("int32")
 batch = 32 * (len(devices) // args.model_axis)  # the batch is split over the "batch" axis
 history = model.fit(x, y, batch_size=batch, epochs=args.epochs, verbose=0)
 
@@ -55,8 +59,7 @@ for variable in model.weights:
     array = variable.value
     where = {}  # a slice of the weight -> the devices that hold it
     for shard in array.addressable_shards:
-        index = ", ".join(":" if part == slice(None) else f"{part.start or 0}:{part.stop}"
-                          for part in shard.index)
+        index = ", ".join(":" if part == slice(None) else f"{part.start or 0}:{part.stop}" for part in shard.index)
         where.setdefault((index, shard.data.shape), []).append(shard.device.id)
         held[shard.device.id] += shard.data.size
     lines.append(f"{variable.path:22s} {array.shape!s:11s} split as {array.sharding.spec}")

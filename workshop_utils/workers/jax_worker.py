@@ -7,6 +7,7 @@ weights on each and averages the gradients after every step. It writes its per-e
 epoch times and final weights to --out; process 0 saves the model there. Started by
 workshop_utils.multiworker.train.
 """
+
 import argparse
 import json
 import os
@@ -39,8 +40,7 @@ keras.utils.set_random_seed(args.seed)  # the same initial weights in every proc
 
 # One replica per device of every process. auto_shard_dataset=False: each process feeds its own
 # shard, and Keras assembles the global batch from the processes' batches.
-keras.distribution.set_distribution(
-    keras.distribution.DataParallel(devices=jax.devices(), auto_shard_dataset=False))
+keras.distribution.set_distribution(keras.distribution.DataParallel(devices=jax.devices(), auto_shard_dataset=False))
 
 with np.load(args.data) as data:
     x, y = data["x"].astype("float32"), data["y"].astype("int32")
@@ -48,19 +48,25 @@ usable = len(x) // global_batch * global_batch  # whole global batches: the same
 x, y = x[:usable][worker::workers], y[:usable][worker::workers]  # this process's shard
 steps = len(x) // args.batch_size
 
-model = keras.Sequential([
-    keras.Input(shape=(28, 28, 1), name="image"),
-    keras.layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-    keras.layers.MaxPooling2D(pool_size=2, name="pool_1"),
-    keras.layers.Conv2D(32, kernel_size=3, activation="relu", name="conv_2"),
-    keras.layers.MaxPooling2D(pool_size=2, name="pool_2"),
-    keras.layers.Flatten(name="flatten"),
-    keras.layers.Dropout(0.3, name="dropout"),
-    keras.layers.Dense(10, name="logits"),
-    keras.layers.Activation("softmax", dtype="float32", name="probabilities"),
-], name="mnist_cnn")
-model.compile(optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate),
-              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model = keras.Sequential(
+    [
+        keras.Input(shape=(28, 28, 1), name="image"),
+        keras.layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+        keras.layers.MaxPooling2D(pool_size=2, name="pool_1"),
+        keras.layers.Conv2D(32, kernel_size=3, activation="relu", name="conv_2"),
+        keras.layers.MaxPooling2D(pool_size=2, name="pool_2"),
+        keras.layers.Flatten(name="flatten"),
+        keras.layers.Dropout(0.3, name="dropout"),
+        keras.layers.Dense(10, name="logits"),
+        keras.layers.Activation("softmax", dtype="float32", name="probabilities"),
+    ],
+    name="mnist_cnn",
+)
+model.compile(
+    optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate),
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -73,23 +79,30 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.seconds.append(time.perf_counter() - self.start)
-        print(f"worker {worker}: epoch {epoch + 1} loss {logs['loss']:.4f} "
-              f"({steps} steps, {self.seconds[-1]:.2f} s)", flush=True)
+        print(
+            f"worker {worker}: epoch {epoch + 1} loss {logs['loss']:.4f} ({steps} steps, {self.seconds[-1]:.2f} s)",
+            flush=True,
+        )
 
 
 timer = EpochTimer()
 # batch_size is this process's share of the global batch; the loss in the logs is the global one.
-history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0,
-                    callbacks=[timer])
+history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0, callbacks=[timer])
 
 weights = model.get_weights()  # replicated on every device, so each process holds them whole
 # Every process saves (when only process 0 did, tried with JAX 0.10.2, its save never finished);
 # only the chief writes where others look.
 model.save(os.path.join(args.out, "model.keras" if worker == 0 else f"worker_{worker}.keras"))
 np.savez(os.path.join(args.out, f"worker_{worker}_weights.npz"), *weights)
-report = {"worker": worker, "workers": workers, "replicas": len(jax.devices()),
-          "global_batch": global_batch, "steps_per_epoch": steps,
-          "losses": history.history["loss"], "epoch_seconds": timer.seconds}
+report = {
+    "worker": worker,
+    "workers": workers,
+    "replicas": len(jax.devices()),
+    "global_batch": global_batch,
+    "steps_per_epoch": steps,
+    "losses": history.history["loss"],
+    "epoch_seconds": timer.seconds,
+}
 with open(os.path.join(args.out, f"worker_{worker}.json"), "w") as file:
     json.dump(report, file)
 print(f"worker {worker}: done", flush=True)

@@ -5,6 +5,7 @@ Keras 3.15's fit() fails with two or more workers (Keras issue #20585), so this 
 a custom loop around strategy.run. It writes its per-epoch losses, epoch times and final weights to
 --out; the chief (worker 0) saves the model there. Started by workshop_utils.multiworker.train.
 """
+
 import argparse
 import json
 import os
@@ -42,7 +43,8 @@ def make_dataset(input_context):
     # Each worker reads its own shard (every n-th example) and batches its share of the global
     # batch. drop_remainder: a worker that runs one step more than the others waits forever.
     shard = tf.data.Dataset.from_tensor_slices((x, y)).shard(
-        input_context.num_input_pipelines, input_context.input_pipeline_id)
+        input_context.num_input_pipelines, input_context.input_pipeline_id
+    )
     per_replica_batch = input_context.get_per_replica_batch_size(global_batch)
     return shard.shuffle(len(x), seed=args.seed).batch(per_replica_batch, drop_remainder=True)
 
@@ -50,17 +52,20 @@ def make_dataset(input_context):
 dataset = strategy.distribute_datasets_from_function(make_dataset)
 
 with strategy.scope():  # variables created here are mirrored on every replica of every worker
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1), name="image"),
-        keras.layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-        keras.layers.MaxPooling2D(pool_size=2, name="pool_1"),
-        keras.layers.Conv2D(32, kernel_size=3, activation="relu", name="conv_2"),
-        keras.layers.MaxPooling2D(pool_size=2, name="pool_2"),
-        keras.layers.Flatten(name="flatten"),
-        keras.layers.Dropout(0.3, name="dropout"),
-        keras.layers.Dense(10, name="logits"),
-        keras.layers.Activation("softmax", dtype="float32", name="probabilities"),
-    ], name="mnist_cnn")
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1), name="image"),
+            keras.layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
+            keras.layers.MaxPooling2D(pool_size=2, name="pool_1"),
+            keras.layers.Conv2D(32, kernel_size=3, activation="relu", name="conv_2"),
+            keras.layers.MaxPooling2D(pool_size=2, name="pool_2"),
+            keras.layers.Flatten(name="flatten"),
+            keras.layers.Dropout(0.3, name="dropout"),
+            keras.layers.Dense(10, name="logits"),
+            keras.layers.Activation("softmax", dtype="float32", name="probabilities"),
+        ],
+        name="mnist_cnn",
+    )
     optimizer = keras.optimizers.Adam(learning_rate=args.learning_rate)
     optimizer.build(model.trainable_variables)  # its slots too must be created inside the scope
 loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)  # one loss per example
@@ -94,14 +99,20 @@ for epoch in range(args.epochs):
         steps += 1
     seconds.append(time.perf_counter() - start)
     losses.append(total / steps)
-    print(f"worker {worker}: epoch {epoch + 1} loss {losses[-1]:.4f} "
-          f"({steps} steps, {seconds[-1]:.2f} s)", flush=True)
+    print(f"worker {worker}: epoch {epoch + 1} loss {losses[-1]:.4f} ({steps} steps, {seconds[-1]:.2f} s)", flush=True)
 
 # Every worker saves (saving may need all of them); only the chief writes where others look.
 model.save(os.path.join(args.out, "model.keras" if worker == 0 else f"worker_{worker}.keras"))
 np.savez(os.path.join(args.out, f"worker_{worker}_weights.npz"), *model.get_weights())
-report = {"worker": worker, "workers": workers, "replicas": replicas, "global_batch": global_batch,
-          "steps_per_epoch": steps, "losses": losses, "epoch_seconds": seconds}
+report = {
+    "worker": worker,
+    "workers": workers,
+    "replicas": replicas,
+    "global_batch": global_batch,
+    "steps_per_epoch": steps,
+    "losses": losses,
+    "epoch_seconds": seconds,
+}
 with open(os.path.join(args.out, f"worker_{worker}.json"), "w") as file:
     json.dump(report, file)
 print(f"worker {worker}: done", flush=True)

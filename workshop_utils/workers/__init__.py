@@ -1,0 +1,1 @@
+"""Worker programs that workshop_utils.multiworker starts, one process each."""
