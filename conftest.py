@@ -105,9 +105,9 @@ def pytest_collection_modifyitems(config, items):
     notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return
-    import keras
-
     from workshop_utils import config as course
+
+    import keras
 
     backend = keras.backend.backend()
     for item in items:

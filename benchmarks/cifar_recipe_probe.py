@@ -26,11 +26,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import keras  # noqa: E402
-
 import workshop_utils  # noqa: E402,F401  (loads Keras quietly)
 from workshop_utils import datasets  # noqa: E402
 from workshop_utils.augmentation import RandomPixelShift  # noqa: E402
+
+import keras  # noqa: E402
 
 
 class Cutout(keras.layers.Layer):
@@ -88,9 +88,9 @@ SEED = 42
 
 def notebook_split(validation_size=5000, train_size=45000):
     """Notebook 06's split in the full profile: training and validation images from the training set."""
-    from sklearn.model_selection import train_test_split
-
     from workshop_utils import preprocessing
+
+    from sklearn.model_selection import train_test_split
 
     (x, y), (x_test, y_test) = datasets.load_cifar10()
     x, y = preprocessing.stratified_subset(x, y.reshape(-1), train_size + validation_size, seed=SEED)

@@ -8,9 +8,9 @@ exercise has at least three wrong answers of different kinds, each of which gets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import keras
-
 from workshop_utils import exercises
+
+import keras
 
 # The kinds of wrong answer that learners and bugs produce (the issue that introduced them lists them).
 KINDS = {

@@ -1,9 +1,9 @@
 """print_architecture: one deterministic line per layer, so that nbval sees a changed layer or activation."""
 
+from workshop_utils import architecture
+
 import keras
 import pytest
-
-from workshop_utils import architecture
 
 
 def _mlp(activation="relu", units=8):

@@ -1,11 +1,11 @@
 """RandomPixelShift: whole-pixel shifts in training, the identity otherwise, on any backend."""
 
+import workshop_utils  # noqa: F401  (loads Keras quietly)
+from workshop_utils.augmentation import RandomPixelShift
+
 import keras
 import numpy as np
 import pytest
-
-import workshop_utils  # noqa: F401  (loads Keras quietly)
-from workshop_utils.augmentation import RandomPixelShift
 
 
 def _images(n=64, size=12, channels=3, seed=0):

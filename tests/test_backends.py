@@ -1,9 +1,9 @@
 """require_backend passes on the active backend and stops with one clear message on another."""
 
+from workshop_utils import backends
+
 import keras
 import pytest
-
-from workshop_utils import backends
 
 
 def test_active_backend_passes():

@@ -1,8 +1,8 @@
 import json
 
-import pytest
-
 from workshop_utils import checks, config, datasets
+
+import pytest
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from workshop_utils import checks, config, paths, runner
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "05_checkpoints_and_saving"

@@ -1,8 +1,8 @@
 from pathlib import Path
 
-import pytest
-
 from workshop_utils import config
+
+import pytest
 
 
 def test_default_profile_is_workshop(monkeypatch):
@@ -34,7 +34,7 @@ def test_settings_read_as_attributes_and_carry_targets():
     assert cfg.epochs == 10 and cfg.batch_size == 100
     assert cfg.targets["test_accuracy"] == ("min", 0.8835)
     with pytest.raises(AttributeError, match="No setting 'nonsense'"):
-        cfg.nonsense
+        _ = cfg.nonsense
 
 
 def test_unknown_notebook_is_an_error():

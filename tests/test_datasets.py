@@ -6,10 +6,10 @@ import io
 import pickle
 import tarfile
 
+from workshop_utils import datasets
+
 import numpy as np
 import pytest
-
-from workshop_utils import datasets
 
 
 def _write_npz(path, n_train=20, n_test=10):
@@ -208,7 +208,7 @@ def test_a_network_failure_is_reported_not_raised_from_deep_inside(isolated, mon
         try:
             raise urllib.error.URLError("Name or service not known")
         except urllib.error.URLError:  # what Keras' get_file does with it
-            raise Exception("URL fetch failure on https://example: None -- Name or service not known")
+            raise Exception("URL fetch failure on https://example: None -- Name or service not known")  # noqa: B904
 
     monkeypatch.setattr(keras.utils, "get_file", broken)
     with pytest.raises(datasets.DatasetUnavailable) as info:

@@ -4,10 +4,10 @@ import builtins
 import shutil
 from pathlib import Path
 
+from workshop_utils import drawing
+
 import keras
 import pytest
-
-from workshop_utils import drawing
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -106,9 +106,9 @@ def test_rejects_bad_arguments(tmp_path):
 
 def test_notebook_08_goes_on_without_graphviz(tmp_path, monkeypatch):
     """Run notebook 08 up to its second drawing with no `dot` on PATH: one line per drawing, no error."""
-    import nbformat
-
     from workshop_utils import runner
+
+    import nbformat
 
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "08_functional_api.ipynb"
     nb = nbformat.read(notebook, as_version=4)

@@ -5,15 +5,15 @@ The checks hold notebook 01's splits themselves; here those are swapped for smal
 the tests are fast. ``WRONG`` lists wrong answers of different kinds; each must get NOT YET.
 """
 
-import keras
-import numpy as np
-import pytest
-from exercise_helpers import history_for, wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import exercises
 from workshop_utils.exercises import nb01
 from workshop_utils.exercises._core import ExerciseNotPassed
+
+import keras
+import numpy as np
+import pytest
+from exercise_helpers import history_for, wrong
 
 
 @pytest.fixture(autouse=True)

@@ -6,16 +6,16 @@ function trains for one epoch on 200 images, so the file runs in seconds. ``WRON
 different kinds; each must get NOT YET.
 """
 
-import keras
-import numpy as np
-import pytest
-from exercise_helpers import history_for, wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import exercises
 from workshop_utils.exercises import nb02
 from workshop_utils.exercises._core import ExerciseNotPassed
 from workshop_utils.exercises._heldout import mlp_rows
+
+import keras
+import numpy as np
+import pytest
+from exercise_helpers import history_for, wrong
 
 
 def images(count, seed, noise, similar=0.0, prototypes_seed=0):
@@ -219,9 +219,9 @@ def test_02_3_not_started():
 
 
 def test_02_3_a_function_that_plots_leaves_no_figures():
-    import matplotlib.pyplot as plt
-
     from workshop_utils import plotting
+
+    import matplotlib.pyplot as plt
 
     def plotting_most_confused(y_true, y_pred):
         counts = plotting.plot_confusion_matrix(y_true, y_pred, [str(d) for d in range(10)]).matrix.copy()

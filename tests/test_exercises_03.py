@@ -8,15 +8,15 @@ TensorFlow feature: these tests run under the TensorFlow backend.
 import tempfile
 from pathlib import Path
 
-import keras
-import numpy as np
-import pytest
-from exercise_helpers import wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb03
 from workshop_utils.exercises._core import ExerciseNotPassed
+
+import keras
+import numpy as np
+import pytest
+from exercise_helpers import wrong
 
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.skipif(

@@ -10,17 +10,17 @@ import math
 import tempfile
 from pathlib import Path
 
-import keras
-import numpy as np
-import pandas as pd
-import pytest
-from exercise_helpers import wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb04
 from workshop_utils.exercises._core import ExerciseNotPassed
 from workshop_utils.tensorboard_logs import read_scalars
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from exercise_helpers import wrong
 
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.skipif(

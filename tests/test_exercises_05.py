@@ -9,15 +9,15 @@ import tempfile
 import warnings
 from pathlib import Path
 
-import keras
-import numpy as np
-import pytest
-from exercise_helpers import wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb05
 from workshop_utils.exercises._core import ExerciseNotPassed
+
+import keras
+import numpy as np
+import pytest
+from exercise_helpers import wrong
 
 FEATURES = 6
 

@@ -4,16 +4,16 @@ The checks hold their data; here it is replaced by tiny stand-ins: row-block 'di
 in a few steps for 06.1, and digits drawn with pen strokes (nb06._drawn_digits) for 06.2.
 """
 
-import keras
-import numpy as np
-import pytest
-from exercise_helpers import wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import config, exercises
 from workshop_utils.augmentation import RandomPixelShift
 from workshop_utils.exercises import nb06
 from workshop_utils.exercises._core import ExerciseNotPassed
+
+import keras
+import numpy as np
+import pytest
+from exercise_helpers import wrong
 
 layers = keras.layers
 

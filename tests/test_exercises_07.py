@@ -7,16 +7,16 @@ inside the fit part's range (as on the real series), so that only the count of v
 learns in a few epochs.
 """
 
+import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
+from workshop_utils import config, exercises, forecasting, preprocessing
+from workshop_utils.exercises import nb07
+from workshop_utils.exercises._core import ExerciseNotPassed
+
 import keras
 import numpy as np
 import pytest
 from exercise_helpers import wrong
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
-
-import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises, forecasting, preprocessing
-from workshop_utils.exercises import nb07
-from workshop_utils.exercises._core import ExerciseNotPassed
 
 # ---- 07.1 ------------------------------------------------------------------------------------------------
 

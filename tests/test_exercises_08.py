@@ -6,15 +6,15 @@ seen in both halves) that a dense reader learns in a few steps.
 
 import re
 
-import keras
-import numpy as np
-import pytest
-from exercise_helpers import wrong
-
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
 from workshop_utils import config, exercises
 from workshop_utils.exercises import nb08
 from workshop_utils.exercises._core import ExerciseNotPassed
+
+import keras
+import numpy as np
+import pytest
+from exercise_helpers import wrong
 
 layers = keras.layers
 

@@ -3,14 +3,14 @@ model that reads raw strings. The checks hold the reviews themselves; here they 
 
 import functools
 
+from workshop_utils import config, exercises
+from workshop_utils.exercises import nb09
+from workshop_utils.exercises._core import ExerciseNotPassed
+
 import keras
 import numpy as np
 import pytest
 from exercise_helpers import wrong
-
-from workshop_utils import config, exercises
-from workshop_utils.exercises import nb09
-from workshop_utils.exercises._core import ExerciseNotPassed
 
 TENSORFLOW = keras.backend.backend() == "tensorflow"
 if not TENSORFLOW:

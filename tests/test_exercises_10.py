@@ -2,16 +2,16 @@
 
 import functools
 
+from workshop_utils import exercises
+from workshop_utils.exercises import nb10
+from workshop_utils.exercises._core import ExerciseNotPassed
+
 import keras
 import numpy as np
 import pytest
 from exercise_helpers import history_for, wrong
 from keras import ops
 from test_custom_step import notebook_steps
-
-from workshop_utils import exercises
-from workshop_utils.exercises import nb10
-from workshop_utils.exercises._core import ExerciseNotPassed
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(96, 20)).astype("float32")

@@ -2,15 +2,15 @@
 
 import tempfile
 
+from workshop_utils import exercises
+from workshop_utils.exercises import nb11
+from workshop_utils.exercises._core import ExerciseNotPassed
+
 import keras
 import keras_tuner
 import numpy as np
 import pytest
 from exercise_helpers import wrong
-
-from workshop_utils import exercises
-from workshop_utils.exercises import nb11
-from workshop_utils.exercises._core import ExerciseNotPassed
 
 
 def make_builder(

@@ -2,13 +2,13 @@
 
 import functools
 
+from workshop_utils import exercises
+from workshop_utils.exercises._core import ExerciseNotPassed
+
 import keras
 import numpy as np
 import pytest
 from exercise_helpers import wrong
-
-from workshop_utils import exercises
-from workshop_utils.exercises._core import ExerciseNotPassed
 
 TENSORFLOW = keras.backend.backend() == "tensorflow"
 

@@ -1,10 +1,10 @@
 """The exercise machinery: ids, verdicts, strict mode, targets, and every notebook's exercises present."""
 
-import pytest
-
 from workshop_utils import config, exercises
 from workshop_utils.exercises import _core
 from workshop_utils.exercises._common import given
+
+import pytest
 
 
 def test_every_notebook_from_01_has_two_or_three_exercises():

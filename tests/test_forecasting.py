@@ -1,10 +1,10 @@
 """workshop_utils.forecasting: simple forecasts from the past only, RMSE, inputs before a forecast, the
 membrane recording split in time and cut into windows."""
 
+from workshop_utils import forecasting, preprocessing
+
 import numpy as np
 import pytest
-
-from workshop_utils import forecasting, preprocessing
 
 SERIES = np.array([10.0, 12.0, 11.0, 15.0, 14.0, 18.0, 17.0, 21.0, 20.0, 24.0])
 

@@ -1,10 +1,10 @@
 """workshop_utils.gan: the judge of generated digits passes new digits and fails what a generator that learned
 nothing (or cheated) produces: noise, one repeated digit, a few repeated digits, copies of training images."""
 
+from workshop_utils import config, gan
+
 import numpy as np
 import pytest
-
-from workshop_utils import config, gan
 
 rng = np.random.default_rng(0)
 PROTOTYPES = rng.uniform(0.0, 1.0, size=(10, 784)) > 0.8  # ten made-up "digits", sparse like MNIST strokes

@@ -14,11 +14,11 @@ import socket
 import sys
 import time
 
-import numpy as np
-import pytest
-
 from workshop_utils import multiworker
 from workshop_utils.multiworker import WorkerError
+
+import numpy as np
+import pytest
 
 JOB_TIMEOUT = 480  # seconds for a real job; a healthy one takes well under a minute on a 2-core CPU
 

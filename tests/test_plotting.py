@@ -1,8 +1,8 @@
+from workshop_utils import plotting
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-from workshop_utils import plotting
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,11 @@
 import matplotlib
 
 matplotlib.use("Agg")
+from workshop_utils import plotting
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-
-from workshop_utils import plotting
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
+from workshop_utils import preprocessing as pp
+
 import numpy as np
 import pytest
-
-from workshop_utils import preprocessing as pp
 
 
 def test_flatten_images():

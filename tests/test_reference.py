@@ -3,9 +3,9 @@
 import copy
 import json
 
-import pytest
-
 from workshop_utils import reference
+
+import pytest
 
 RECORDED = {
     "model": "mnist_cnn",

@@ -9,11 +9,11 @@ import os
 import subprocess
 import sys
 
+from workshop_utils import environment, paths, startup
+
 import keras
 import nbformat
 import pytest
-
-from workshop_utils import environment, paths, startup
 
 HEALTHY_CPU_MACHINE = """\
 WARNING: All log messages before absl::InitializeLog() is called are written to STDERR
@@ -71,8 +71,10 @@ def test_this_machine_starts_cleanly_in_a_fresh_process():
 
 
 def test_the_course_does_not_silence_tensorflow_for_the_session():
+    # Level 2 or 3 would hide TensorFlow's warnings (or errors) for the whole session. JAX, which
+    # TensorFlow imports when it is installed, sets a default of 1: that hides INFO lines only.
     out, _ = _fresh_process("import os, workshop_utils; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")
-    assert out.strip() == "None"
+    assert out.strip() in ("None", "0", "1"), f"TF_CPP_MIN_LOG_LEVEL={out.strip()} hides warnings"
 
 
 def test_a_start_up_problem_goes_to_standard_error(monkeypatch, capsys):

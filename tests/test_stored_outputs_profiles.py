@@ -17,10 +17,10 @@ import re
 import sys
 from pathlib import Path
 
+from workshop_utils import config, environment, tuning
+
 import nbformat
 import pytest
-
-from workshop_utils import config, environment, tuning
 
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "tools"))

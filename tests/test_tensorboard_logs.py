@@ -12,10 +12,10 @@ import math
 import os
 from pathlib import Path
 
-import pytest
-
 from workshop_utils import config, paths, runner
 from workshop_utils.tensorboard_logs import read_scalars
+
+import pytest
 
 NAME = "04_tensorboard"
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / f"{NAME}.ipynb"

@@ -1,11 +1,11 @@
 """Unit tests for workshop_utils.timing."""
 
+from workshop_utils import timing
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from workshop_utils import timing
 
 
 def _model(compiled=True):

@@ -1,8 +1,8 @@
+from workshop_utils import tuning
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
-
-from workshop_utils import tuning
 
 
 @pytest.fixture(autouse=True)

@@ -104,8 +104,12 @@ DATASETS = {
         "mnist.npz",
         "keras.datasets.mnist.load_data()'s file",
         known={
-            "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1": "Keras' own mnist.npz (the checksum keras.datasets.mnist pins)",
-            "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64": "the course's mirror copy, rebuilt from lossless PNGs in the original order",
+            "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1": (
+                "Keras' own mnist.npz (the checksum keras.datasets.mnist pins)"
+            ),
+            "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64": (
+                "the course's mirror copy, rebuilt from lossless PNGs in the original order"
+            ),
         },
         originals=(
             Original(
@@ -137,7 +141,9 @@ DATASETS = {
         "cifar10.npz",
         "keras.datasets.cifar10.load_data()'s file",
         known={
-            "c5f734fa0baef9daac1ca129622ca2492f236af6eb076626961f64f6c4bb8a8c": "the course's mirror copy, decoded from a JPEG copy of CIFAR-10 and shuffled with seed 0",
+            "c5f734fa0baef9daac1ca129622ca2492f236af6eb076626961f64f6c4bb8a8c": (
+                "the course's mirror copy, decoded from a JPEG copy of CIFAR-10 and shuffled with seed 0"
+            ),
         },
         originals=(
             Original(
@@ -153,8 +159,12 @@ DATASETS = {
         "imdb_reviews.tar.gz",
         IMDB_URL,
         known={
-            "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe": "aclImdb_v1.tar.gz as Stanford serves it",
-            "1f025e7b9e04c9728d2348230b58d563fdc15154153f38614fcf039058921749": "the course's mirror copy, the labelled reviews reassembled from two public copies",
+            "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe": (
+                "aclImdb_v1.tar.gz as Stanford serves it"
+            ),
+            "1f025e7b9e04c9728d2348230b58d563fdc15154153f38614fcf039058921749": (
+                "the course's mirror copy, the labelled reviews reassembled from two public copies"
+            ),
         },
         originals=(
             Original(
@@ -168,7 +178,9 @@ DATASETS = {
         "nigeria-power-consumption.csv",
         NIGERIA_URL,
         known={
-            "84a6492ce02ed527a572168bdd1b8351ff22d658c53cc4edf3c6843a127f4aa9": "the file of the book repository dvdbisong/gcp-learningmodels-book"
+            "84a6492ce02ed527a572168bdd1b8351ff22d658c53cc4edf3c6843a127f4aa9": (
+                "the file of the book repository dvdbisong/gcp-learningmodels-book"
+            ),
         },
         originals=(
             Original(

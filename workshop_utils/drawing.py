@@ -16,7 +16,8 @@ INSTALL_HINTS = {
 
 
 def missing_for_drawing():
-    """Return what ``plot_model`` lacks on this machine: a list with ``"pydot"`` and/or ``"graphviz"``, empty if it can draw."""
+    """Return what ``plot_model`` lacks on this machine: a list with ``"pydot"`` and/or
+    ``"graphviz"``, empty if it can draw."""
     missing = []
     try:
         import pydot  # noqa: F401
@@ -44,7 +45,8 @@ def install_hint(missing):
 
 
 def draw_model(model, path, show_shapes=True, dpi=96):
-    """Draw ``model`` with ``keras.utils.plot_model`` into a PNG file and return its path, or print one line and return None.
+    """Draw ``model`` with ``keras.utils.plot_model`` into a PNG file and return its path, or print
+    one line and return None.
 
     Args:
         model: a built Keras model (functional or Sequential).

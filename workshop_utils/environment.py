@@ -79,7 +79,7 @@ def environment_report():
         "data cache": str(paths.data_cache_dir()),
         "data mirror": str(paths.data_mirror_dir() or "not set (WORKSHOP_DATA_MIRROR)"),
     }
-    for name, info in datasets.DATASETS.items():
+    for name in datasets.DATASETS:
         report[f"dataset {name}"] = datasets.availability(name)
     return report
 

@@ -53,7 +53,8 @@ def image_arrays(name, num_classes=10, seed=0):
 
 
 def nigeria_csv(folder, seed=0):
-    """Write a synthetic monthly series in the Nigeria CSV format (123 values, like the real file, plus footer); return its path."""
+    """Write a synthetic monthly series in the Nigeria CSV format (123 values, like the real file,
+    plus footer); return its path."""
     rng = np.random.default_rng(seed)
     months = np.arange(123)
     values = 60000 + 1300 * months + 8000 * np.sin(2 * np.pi * months / 12) + rng.normal(0, 3000, 123)

@@ -52,7 +52,8 @@ def hyperband_schedule(max_epochs, factor, hyperband_iterations=1):
 
 
 def plot_trials(table, x="units", y="val_accuracy", hue="learning_rate", size="epochs", title=None):
-    """Scatter the trials of a search: ``y`` against ``x``, one colour per ``hue`` value, bigger marks for more ``size``.
+    """Scatter the trials of a search: ``y`` against ``x``, one colour per ``hue`` value, bigger
+    marks for more ``size``.
 
     Args:
         table: a pandas DataFrame with one row per trial and the columns named below.
