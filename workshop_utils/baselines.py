@@ -14,6 +14,7 @@ really uses, stand-ins included, and the figure a target must clear:
 not clear its figure.
 """
 
+import functools
 import math
 import os
 import sys
@@ -171,36 +172,40 @@ def imdb_accuracy(notebook, size_key):
     """Baselines of an accuracy on notebook 09's test reviews: the first `size` of the seeded shuffled files."""
 
     def baselines(profile):
-        from keras.src.utils import dataset_utils
-
         cfg = config.notebook_settings(notebook, profile)
-        found = []
-        sources = []
-        try:
-            sources.append(
-                (
-                    "real",
-                    datasets.load_imdb_reviews()
-                    if datasets.availability("imdb_reviews") in ("cached", "mirror")
-                    else None,
-                )
-            )
-        except datasets.DatasetUnavailable:
-            pass
-        if profile == "smoke":
-            sources.append(("stand-in", standins.imdb_folder(_standin_folder())))
-        for data, root in sources:
-            if root is None:
-                continue
-            _, labels, _ = dataset_utils.index_directory(
-                root / "test", "inferred", formats=(".txt",), class_names=["neg", "pos"], seed=cfg.seed, verbose=False
-            )
-            labels = np.asarray(labels)
-            size = cfg[size_key]
-            found.append(accuracy_baseline(labels if size is None else labels[:size], 2, data))
-        return found
+        size = cfg[size_key]
+        return [
+            accuracy_baseline(labels if size is None else labels[:size], 2, data)
+            for data, labels in _imdb_test_labels(cfg.seed, profile == "smoke")
+        ]
 
     return baselines
+
+
+@functools.cache
+def _imdb_test_labels(seed, with_standin):
+    """(source, labels of the test reviews in the loader's seeded order) for the real data and the stand-in.
+
+    Cached: indexing 25,000 files and checking the archive's checksum is the slow part, and the targets of
+    09's self-checks and exercises, in every profile, all read the same labels.
+    """
+    from keras.src.utils import dataset_utils
+
+    roots = []
+    try:
+        if datasets.availability("imdb_reviews") in ("cached", "mirror"):
+            roots.append(("real", datasets.load_imdb_reviews()))
+    except datasets.DatasetUnavailable:
+        pass
+    if with_standin:
+        roots.append(("stand-in", standins.imdb_folder(_standin_folder())))
+    found = []
+    for data, root in roots:
+        _, labels, _ = dataset_utils.index_directory(
+            root / "test", "inferred", formats=(".txt",), class_names=["neg", "pos"], seed=seed, verbose=False
+        )
+        found.append((data, np.asarray(labels)))
+    return tuple(found)
 
 
 def _standin_folder():
