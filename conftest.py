@@ -107,11 +107,11 @@ def pytest_collection_modifyitems(config, items):
         return
     import keras
 
-    from workshop_utils import config as course
+    from workshop_utils.course import backends
 
     backend = keras.backend.backend()
     for item in items:
-        reason = item.path.suffix == ".ipynb" and course.skip_reason(item.path.stem, backend)
+        reason = item.path.suffix == ".ipynb" and backends.skip_reason(item.path.stem, backend)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 

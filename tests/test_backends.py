@@ -3,7 +3,7 @@
 import keras
 import pytest
 
-from workshop_utils import backends
+from workshop_utils.course import backends
 
 
 def test_active_backend_passes():

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from workshop_utils import config
+from workshop_utils.course import config
 
 
 def test_default_profile_is_workshop(monkeypatch):

@@ -10,8 +10,9 @@ import pytest
 from exercise_helpers import wrong
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises
+from workshop_utils import exercises
 from workshop_utils.augmentation import RandomPixelShift
+from workshop_utils.course import config
 from workshop_utils.exercises import nb06
 from workshop_utils.exercises._core import ExerciseNotPassed
 

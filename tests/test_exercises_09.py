@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from exercise_helpers import wrong
 
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import config
 from workshop_utils.exercises import nb09
 from workshop_utils.exercises._core import ExerciseNotPassed
 

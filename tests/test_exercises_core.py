@@ -2,9 +2,10 @@
 
 import pytest
 
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import config
 from workshop_utils.exercises import _core
-from workshop_utils.exercises._common import given
+from workshop_utils.exercises._judging import given
 
 
 def test_every_notebook_from_01_has_two_or_three_exercises():

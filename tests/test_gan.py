@@ -4,7 +4,8 @@ nothing (or cheated) produces: noise, one repeated digit, a few repeated digits,
 import numpy as np
 import pytest
 
-from workshop_utils import config, gan
+from workshop_utils import gan
+from workshop_utils.course import config
 
 rng = np.random.default_rng(0)
 PROTOTYPES = rng.uniform(0.0, 1.0, size=(10, 784)) > 0.8  # ten made-up "digits", sparse like MNIST strokes

@@ -1,9 +1,9 @@
 """The main job keeps going past failures, says why and how to fix, and exits non-zero."""
 
 import nbformat
+import run_report
+import runner
 from nbformat.v4 import new_code_cell, new_notebook
-
-from workshop_utils import run_report, runner
 
 
 def _notebook(folder, name, *sources, tags=()):

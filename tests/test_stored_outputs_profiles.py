@@ -20,7 +20,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workshop_utils import config, environment, tuning
+from workshop_utils import tuning
+from workshop_utils.course import config, environment
 
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT / "tools"))

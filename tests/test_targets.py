@@ -5,9 +5,10 @@ from the data that profile really uses: the real data where this machine has it 
 mirror), the stand-in that smoke falls back to, and scikit-learn's bundled sets.
 """
 
+import baselines
 import pytest
 
-from workshop_utils import baselines, config
+from workshop_utils.course import config
 
 CASES = [
     (key, profile)

@@ -13,8 +13,9 @@ import os
 from pathlib import Path
 
 import pytest
+import runner
 
-from workshop_utils import config, paths, runner
+from workshop_utils.course import config, paths
 from workshop_utils.tensorboard_logs import read_scalars
 
 NAME = "04_tensorboard"

@@ -45,7 +45,7 @@ except ImportError:  # Windows: no file locks; unique temporary names and atomic
 
 import numpy as np
 
-from . import config, paths, standins
+from .course import config, paths, standins
 
 KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 NIGERIA_URL = (
@@ -187,6 +187,11 @@ NOT_AVAILABLE = (urllib.error.URLError, ConnectionError, TimeoutError, socket.ga
 
 # Stand-ins used so far in this process (the run report and the self-checks mention them).
 STANDINS_USED = set()
+
+
+def standins_used():
+    """The names of the datasets replaced by a synthetic stand-in so far in this process (a copy)."""
+    return set(STANDINS_USED)
 
 
 class DatasetUnavailable(RuntimeError):

@@ -2,7 +2,7 @@
 
 import re
 
-from .. import config
+from ..course import config
 
 _EXERCISES = {}
 _ID = re.compile(r"^\d\d\.\d$")

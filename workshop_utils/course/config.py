@@ -16,22 +16,6 @@ PROFILES = ("smoke", "workshop", "full")
 DEFAULT_PROFILE = "workshop"
 SEED = 42
 
-# Notebooks whose topic is a TensorFlow-only feature. Under another Keras backend (jax, torch) nbval
-# and the main job skip them, giving this reason, instead of failing.
-TENSORFLOW_ONLY = {
-    "03_tf_data_pipelines": "tf.data input pipelines are a TensorFlow feature",
-    "04_tensorboard": "the TensorBoard callback's histograms and graph need TensorFlow",
-    "09_text_classification": "string tensors, tf.data and a model whose input is a string",
-}
-
-
-def skip_reason(notebook, backend):
-    """Return why a notebook cannot run under a Keras backend (None if it can)."""
-    if backend != "tensorflow" and notebook in TENSORFLOW_ONLY:
-        return f"{notebook} needs the TensorFlow backend ({TENSORFLOW_ONLY[notebook]}); skipped under {backend}"
-    return None
-
-
 # Per notebook: settings shared by all profiles, then what each profile changes.
 # ``train_size`` / ``test_size`` of None mean "the whole split".
 SETTINGS = {

@@ -10,7 +10,7 @@ really uses, stand-ins included, and the figure a target must clear:
   many test examples (so that luck alone passes less than about 2 % of the time);
 * error ratios: the best trivial forecast's ratio; a target must lie below it.
 
-``python -m workshop_utils.baselines`` prints the table; ``tests/test_targets.py`` fails when a target does
+``python tools/baselines.py`` prints the table; ``tests/test_targets.py`` fails when a target does
 not clear its figure.
 """
 
@@ -18,10 +18,14 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from . import config, datasets, preprocessing, standins
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's workshop_utils
+
+from workshop_utils import datasets, forecasting, preprocessing
+from workshop_utils.course import config, paths, standins
 
 # Targets that are not "how well did it learn": the gap between the notebook's own train_step and fit's
 # is an equivalence (0 when both learned nothing too); the same notebook's accuracy target covers learning.
@@ -204,8 +208,6 @@ def imdb_accuracy(notebook, size_key):
 
 
 def _standin_folder():
-    from . import paths
-
     return paths.artifacts_dir("standins")
 
 
@@ -214,8 +216,6 @@ def series_ratio(profile):
     lower of the naive and drift forecasts' RMSE. A model that learned nothing answers one of the trivial
     forecasts: naive, drift, or the mean of the last few values; the best of them, over that reference, is the
     ratio a target must lie below. The recording ships with matplotlib, so every profile uses the real data."""
-    from . import forecasting
-
     cfg = config.notebook_settings("07_recurrent_networks", profile)
     data = forecasting.membrane_windows(cfg.membrane_step, cfg.membrane_fractions, cfg.membrane_window)
     actual = data.values[data.test]
