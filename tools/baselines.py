@@ -82,7 +82,7 @@ def _real_test_labels(name):
         files = datasets.dataset_files(name, allow_download=False)
     except datasets.DatasetUnavailable:
         return None
-    return datasets._arrays_from(name, files)[1][1]
+    return datasets.arrays_from(name, files)[1][1]
 
 
 def _image_sources(name):
@@ -130,7 +130,7 @@ def validation_accuracy(name, notebook):
                 continue
             if data == "real":
                 files = datasets.dataset_files(name, allow_download=False)
-                train_labels = datasets._arrays_from(name, files)[0][1]
+                train_labels = datasets.arrays_from(name, files)[0][1]
             else:
                 train_labels = standins.labels(name)[0]
             labels = _subset(train_labels, cfg.train_size).reshape(-1)

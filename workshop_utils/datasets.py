@@ -475,8 +475,8 @@ def _cifar_batches(archive):
     return ((np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train])), parts["test_batch"])
 
 
-def _arrays_from(name, found):
-    """The four arrays of an image dataset from its verified files."""
+def arrays_from(name, found):
+    """The four arrays ``(x_train, y_train), (x_test, y_test)`` of an image dataset from its verified files."""
     if found[0].suffix == ".npz":
         with np.load(found[0]) as data:
             return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
@@ -496,7 +496,7 @@ def _load_arrays(name):
     except DatasetUnavailable as exc:
         _use_standin(name, exc)
         return standins.image_arrays(name)
-    return _arrays_from(name, found)
+    return arrays_from(name, found)
 
 
 def load_mnist():
