@@ -979,7 +979,7 @@ def machine(device):
 
 
 def default_report():
-    """artifacts/runs/latest/results.json (WORKSHOP_ARTIFACTS moves the artifacts folder, as in workshop_utils.paths)."""
+    """artifacts/runs/latest/results.json (WORKSHOP_ARTIFACTS moves the artifacts folder, as in course/paths.py)."""
     root = Path(os.environ.get("WORKSHOP_ARTIFACTS", ROOT / "artifacts"))
     return root / "runs" / "latest" / "results.json"
 

@@ -68,7 +68,7 @@ def _classify(exc, executed_path):
         return (
             "self-check failed",
             evalue,
-            (f"Check the settings for this profile in workshop_utils/config.py and the training cells. {see}"),
+            (f"Check the settings for this profile in workshop_utils/course/config.py and the training cells. {see}"),
         )
     if "CellTimeoutError" in type(exc).__name__ or "timed out" in evalue.lower():
         return (

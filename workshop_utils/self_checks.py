@@ -40,7 +40,7 @@ def check_metric(cfg, name, value, dataset=None):
 
     Args:
         cfg: the Settings returned by ``workshop_utils.setup``.
-        name: a metric listed for this notebook in ``workshop_utils.config.TARGETS``.
+        name: a metric listed for this notebook in ``workshop_utils.course.config.TARGETS``.
         value: the figure you measured (e.g. test accuracy as a fraction).
         dataset: the dataset the figure comes from (e.g. ``"mnist"``), so that only figures measured
             on a synthetic stand-in are flagged as such; None flags any stand-in used so far.
