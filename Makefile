@@ -33,7 +33,7 @@ system-deps:
 	  fi; }
 
 run: setup
-	WORKSHOP_PROFILE=$${WORKSHOP_PROFILE:-workshop} $(PY) -m workshop_utils.runner $(NOTEBOOKS)
+	WORKSHOP_PROFILE=$${WORKSHOP_PROFILE:-workshop} $(PY) tools/runner.py $(NOTEBOOKS)
 
 # The tests run on one pytest-xdist worker per CPU core (PYTEST_WORKERS=0: one process); each file's
 # tests, a notebook's cells among them, stay on one worker (--dist loadfile, see conftest.py).
@@ -44,7 +44,7 @@ test: setup
 
 # Every notebook and worked solution under JAX or PyTorch with no TensorFlow installed, each backend in its own side
 # environment (.venv-jax, .venv-torch), smoke profile. Notebooks about TensorFlow-only features
-# (workshop_utils/config.py, TENSORFLOW_ONLY) are skipped with their reason.
+# (workshop_utils/course/backends.py, TENSORFLOW_ONLY) are skipped with their reason.
 BACKEND_PACKAGE_jax := jax[cpu]==0.10.2
 BACKEND_PACKAGE_torch := torch==2.13.0
 test-jax:

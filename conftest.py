@@ -105,13 +105,13 @@ def pytest_collection_modifyitems(config, items):
     notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return
-    from workshop_utils import config as course
+    from workshop_utils.course import backends
 
     import keras
 
     backend = keras.backend.backend()
     for item in items:
-        reason = item.path.suffix == ".ipynb" and course.skip_reason(item.path.stem, backend)
+        reason = item.path.suffix == ".ipynb" and backends.skip_reason(item.path.stem, backend)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
 

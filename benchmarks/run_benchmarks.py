@@ -20,8 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
 
-from workshop_utils import config, paths, run_report, runner  # noqa: E402
+from workshop_utils.course import config, paths  # noqa: E402
+
+import run_report  # noqa: E402
+import runner  # noqa: E402
 
 PEER = ROOT.parent / "shared" / "bench" / "peer_mnist_convnet.py"
 
@@ -45,7 +49,7 @@ def main(argv=None):
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = paths.artifacts_dir("benchmarks", stamp)
     peer = None if args.no_peer or not PEER.is_file() else peer_seconds()
-    backend, device = runner._environment()
+    backend, device = runner.backend_and_device()
     lines = [
         f"# Benchmark {stamp}: profile {args.profile}, backend {backend}, {device}, {os.cpu_count()} CPU cores",
         "",

@@ -15,9 +15,11 @@ import sys
 import time
 from pathlib import Path
 
-from workshop_utils import checks, config, paths, runner
+from workshop_utils import self_checks
+from workshop_utils.course import config, paths
 
 import pytest
+import runner
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "05_checkpoints_and_saving"
@@ -93,7 +95,7 @@ def test_two_runs_record_their_figures_apart(artifacts, tmp_path, monkeypatch):
     cfg = config.notebook_settings(NOTEBOOK, "smoke")
     for run, value in [("run-a", 0.9), ("run-b", 0.1)]:
         monkeypatch.setenv("WORKSHOP_RUN_DIR", str(tmp_path / run))
-        checks.record_metric(cfg, "test_accuracy", value)
+        self_checks.record_metric(cfg, "test_accuracy", value)
     figures = {
         run: json.loads((tmp_path / run / NOTEBOOK / "metrics.json").read_text())[0]["value"]
         for run in ("run-a", "run-b")
@@ -144,8 +146,8 @@ def test_the_runner_reads_the_figures_of_the_run_it_started(tmp_path, monkeypatc
     books = tmp_path / "notebooks"
     books.mkdir()
     source = (
-        "from workshop_utils import checks, config\n"
-        f"checks.record_metric(config.notebook_settings('{NOTEBOOK}', 'smoke'), 'test_accuracy', 0.5)"
+        "from workshop_utils import self_checks\nfrom workshop_utils.course import config\n"
+        f"self_checks.record_metric(config.notebook_settings('{NOTEBOOK}', 'smoke'), 'test_accuracy', 0.5)"
     )
     nbformat.write(new_notebook(cells=[new_code_cell(source)]), books / f"{NOTEBOOK}.ipynb")
     run_dir = paths.new_run_dir(tmp_path / "runs", "one")
@@ -159,7 +161,8 @@ DRIVER = """
 import sys
 from pathlib import Path
 import nbformat
-from workshop_utils import runner
+sys.path.insert(0, "tools")  # the main job (tools/runner.py); the process starts in the project root
+import runner
 nb = nbformat.read(sys.argv[1], as_version=4)
 runner.execute_notebook(nb, Path(sys.argv[1]).parent, timeout=600)
 print("finished")

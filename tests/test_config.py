@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from workshop_utils import config
+from workshop_utils.course import config
 
 import pytest
 

@@ -106,9 +106,8 @@ def test_rejects_bad_arguments(tmp_path):
 
 def test_notebook_08_goes_on_without_graphviz(tmp_path, monkeypatch):
     """Run notebook 08 up to its second drawing with no `dot` on PATH: one line per drawing, no error."""
-    from workshop_utils import runner
-
     import nbformat
+    import runner
 
     notebook = Path(__file__).resolve().parents[1] / "notebooks" / "08_functional_api.ipynb"
     nb = nbformat.read(notebook, as_version=4)

@@ -1,6 +1,6 @@
 """The environment report: versions, devices, graphviz, datasets, profile."""
 
-from workshop_utils import config, environment
+from workshop_utils.course import config, environment
 
 
 def test_environment_report_names_everything(monkeypatch):

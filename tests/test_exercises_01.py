@@ -227,7 +227,7 @@ def test_01_3_targets_are_out_of_reach_of_any_constant_forecast(monkeypatch):
     baseline = np.mean(np.abs(y_test - y_train.mean()))
     best_constant = min(np.mean(np.abs(y_test - c)) for c in np.linspace(y_test.min(), y_test.max(), 2000))
     assert best_constant / baseline > 0.97
-    from workshop_utils import config
+    from workshop_utils.course import config
 
     for profile in ("smoke", "workshop", "full"):
         assert config.EXERCISE_TARGETS["01.3"][profile] < 0.95

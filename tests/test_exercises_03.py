@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import backends, config
 from workshop_utils.exercises import nb03
 from workshop_utils.exercises._core import ExerciseNotPassed
 
@@ -21,7 +22,7 @@ from exercise_helpers import wrong
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.skipif(
     keras.backend.backend() != "tensorflow",
-    reason=config.skip_reason("03_tf_data_pipelines", keras.backend.backend()) or "",
+    reason=backends.skip_reason("03_tf_data_pipelines") or "",
 )
 
 AUTOTUNE = tf.data.AUTOTUNE

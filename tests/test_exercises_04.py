@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import backends
 from workshop_utils.exercises import nb04
 from workshop_utils.exercises._core import ExerciseNotPassed
 from workshop_utils.tensorboard_logs import read_scalars
@@ -24,7 +25,7 @@ from exercise_helpers import wrong
 
 tf = pytest.importorskip("tensorflow")
 pytestmark = pytest.mark.skipif(
-    keras.backend.backend() != "tensorflow", reason=config.skip_reason("04_tensorboard", keras.backend.backend()) or ""
+    keras.backend.backend() != "tensorflow", reason=backends.skip_reason("04_tensorboard") or ""
 )
 
 FEATURES = 4

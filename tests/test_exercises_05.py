@@ -10,7 +10,8 @@ import warnings
 from pathlib import Path
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import config
 from workshop_utils.exercises import nb05
 from workshop_utils.exercises._core import ExerciseNotPassed
 

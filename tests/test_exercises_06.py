@@ -5,8 +5,9 @@ in a few steps for 06.1, and digits drawn with pen strokes (nb06._drawn_digits) 
 """
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises
+from workshop_utils import exercises
 from workshop_utils.augmentation import RandomPixelShift
+from workshop_utils.course import config
 from workshop_utils.exercises import nb06
 from workshop_utils.exercises._core import ExerciseNotPassed
 

@@ -8,7 +8,8 @@ learns in a few epochs.
 """
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises, forecasting, preprocessing
+from workshop_utils import exercises, forecasting, preprocessing
+from workshop_utils.course import config
 from workshop_utils.exercises import nb07
 from workshop_utils.exercises._core import ExerciseNotPassed
 

@@ -7,7 +7,8 @@ seen in both halves) that a dense reader learns in a few steps.
 import re
 
 import workshop_utils  # noqa: F401  (first: it loads Keras quietly)
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import config
 from workshop_utils.exercises import nb08
 from workshop_utils.exercises._core import ExerciseNotPassed
 

@@ -3,7 +3,8 @@ model that reads raw strings. The checks hold the reviews themselves; here they 
 
 import functools
 
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import config
 from workshop_utils.exercises import nb09
 from workshop_utils.exercises._core import ExerciseNotPassed
 

@@ -103,7 +103,7 @@ def test_12_2_not_compiled_and_not_started(strategy):
 @pytest.mark.skipif(TENSORFLOW, reason="the skip verdict is for the other backends")
 def test_12_2_says_skipped_under_other_backends():
     verdict = exercises.check("12.2", compiled(cnn()), None)
-    assert verdict.status == "not started" and verdict.message.startswith("skipped: tf.distribute needs")
+    assert verdict.status == "not started" and verdict.message.startswith("skipped: this exercise needs the tensorflow")
 
 
 def overflowing():

@@ -1,8 +1,9 @@
 """The exercise machinery: ids, verdicts, strict mode, targets, and every notebook's exercises present."""
 
-from workshop_utils import config, exercises
+from workshop_utils import exercises
+from workshop_utils.course import config
 from workshop_utils.exercises import _core
-from workshop_utils.exercises._common import given
+from workshop_utils.exercises._judging import given
 
 import pytest
 

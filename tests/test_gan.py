@@ -1,7 +1,8 @@
 """workshop_utils.gan: the judge of generated digits passes new digits and fails what a generator that learned
 nothing (or cheated) produces: noise, one repeated digit, a few repeated digits, copies of training images."""
 
-from workshop_utils import config, gan
+from workshop_utils import gan
+from workshop_utils.course import config
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ TRAIN, _ = digits(500, seed=1)
 REAL, _ = digits(100, seed=2)
 NAMES = ("classes_covered", "confident_share", "diversity", "novelty")
 # smoke trains the GAN for seconds and claims nothing; the other profiles' targets must fail a generator that
-# learned nothing (workshop_utils.baselines.NOT_A_LEARNING_TARGET points here).
+# learned nothing (NOT_A_LEARNING_TARGET in tools/baselines.py points here).
 PROFILES = ("workshop", "full")
 
 

@@ -233,7 +233,7 @@ ALLOWED_CODE = [
     'with tf.device("/GPU:0"):\n    pass',
     'print("pixel range: 0..255", "~2 minutes", "/", "a/b", "https://example.com/a/b")',
     'runs = [r.removesuffix("/validation") for r in runs if r.endswith("/train")]',
-    'path = workshop_utils.paths.artifacts_dir("03_demo") / "best.keras"',
+    'path = workshop_utils.artifacts_dir("03_demo") / "best.keras"',
     'print(f"{path}/logs")',
     "%load_ext tensorboard",
 ]

@@ -1,8 +1,8 @@
 """The main job keeps going past failures, says why and how to fix, and exits non-zero."""
 
-from workshop_utils import run_report, runner
-
 import nbformat
+import run_report
+import runner
 from nbformat.v4 import new_code_cell, new_notebook
 
 

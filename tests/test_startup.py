@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 
-from workshop_utils import environment, paths, startup
+from workshop_utils.course import environment, paths, startup
 
 import keras
 import nbformat
@@ -59,7 +59,7 @@ def _fresh_process(code):
 def test_this_machine_starts_cleanly_in_a_fresh_process():
     out, err = _fresh_process(
         "import json, workshop_utils\n"
-        "from workshop_utils import startup\n"
+        "from workshop_utils.course import startup\n"
         "print(json.dumps({'started': startup._started, 'captured': startup.CAPTURED,\n"
         "                  'problems': startup.PROBLEMS, 'warnings': startup.startup_warnings()}))"
     )

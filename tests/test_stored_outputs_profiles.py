@@ -17,7 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-from workshop_utils import config, environment, tuning
+from workshop_utils import tuning
+from workshop_utils.course import config, environment
 
 import nbformat
 import pytest

@@ -1,12 +1,13 @@
-"""No target can be reached by a model that learned nothing (workshop_utils.baselines).
+"""No target can be reached by a model that learned nothing (tools/baselines.py).
 
 For every self-check target and exercise target, in every profile, the no-learning figure is worked out
 from the data that profile really uses: the real data where this machine has it (CI's first pass has the
 mirror), the stand-in that smoke falls back to, and scikit-learn's bundled sets.
 """
 
-from workshop_utils import baselines, config
+from workshop_utils.course import config
 
+import baselines
 import pytest
 
 CASES = [

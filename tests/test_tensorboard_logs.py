@@ -12,10 +12,11 @@ import math
 import os
 from pathlib import Path
 
-from workshop_utils import config, paths, runner
+from workshop_utils.course import config, paths
 from workshop_utils.tensorboard_logs import read_scalars
 
 import pytest
+import runner
 
 NAME = "04_tensorboard"
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / f"{NAME}.ipynb"

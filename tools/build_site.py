@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _load_run_report():
-    """workshop_utils.run_report (the figure format) without loading the package, hence Keras."""
-    spec = importlib.util.spec_from_file_location("run_report", ROOT / "workshop_utils" / "run_report.py")
+    """tools/run_report.py (the figure format), loaded by its path so that no other run_report can shadow it."""
+    spec = importlib.util.spec_from_file_location("run_report", ROOT / "tools" / "run_report.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

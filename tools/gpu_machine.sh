@@ -42,6 +42,6 @@ nvidia-smi -L
 mode=${1:-test}; shift || true
 case "$mode" in
   test) WORKSHOP_PROFILE=smoke python3 -m pytest -rs -p no:cacheprovider "${@:-notebooks}" ;;
-  run)  profile=${1:-full}; shift || true; WORKSHOP_PROFILE=$profile python3 -m workshop_utils.runner "$@" ;;
+  run)  profile=${1:-full}; shift || true; WORKSHOP_PROFILE=$profile python3 tools/runner.py "$@" ;;
   *)    echo "usage: $0 test [NOTEBOOKS...] | run PROFILE [PREFIXES...] | gather"; exit 2 ;;
 esac

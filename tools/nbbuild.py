@@ -14,9 +14,7 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 sys.path.insert(0, str(Path(__file__).parent))
-from workshop_utils.runner import SKIP_TAG  # noqa: E402
-
-from nbtool import CHECK_TAG, canonical, dumps  # noqa: E402
+from nbtool import CHECK_TAG, SKIP_TAG, canonical, dumps  # noqa: E402
 
 
 def build(cells):

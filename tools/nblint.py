@@ -926,7 +926,7 @@ def rule_removed_api(notebook):
 @rule(
     "outside-path",
     "no path outside the project in code (/tmp, /home, C:\\, ~, .., the home or temporary "
-    "folder); build paths from workshop_utils.paths (artifacts_dir)",
+    "folder); build paths from workshop_utils.artifacts_dir",
     kinds=KINDS,
 )
 def rule_outside_path(notebook):
@@ -935,7 +935,7 @@ def rule_outside_path(notebook):
             if OUTSIDE_START.match(value) or PARENT_PART.search(value):
                 yield Issue(
                     f"path outside the project {value[:60]!r}" + (f" (line {line})" if line else ""),
-                    f'build it from workshop_utils.paths.artifacts_dir("{nb_stem(notebook)}") '
+                    f'build it from workshop_utils.artifacts_dir("{nb_stem(notebook)}") '
                     "(git-ignored) or another path inside the project",
                     i,
                 )
@@ -944,7 +944,7 @@ def rule_outside_path(notebook):
             if match:
                 yield Issue(
                     f"uses {name}: {line_of(cell.source, match)[:80]!r}",
-                    "write under workshop_utils.paths.artifacts_dir(...) instead",
+                    "write under workshop_utils.artifacts_dir(...) instead",
                     i,
                 )
 
@@ -979,8 +979,7 @@ def machine(device):
 
 
 def default_report():
-    """artifacts/runs/latest/results.json (WORKSHOP_ARTIFACTS moves the artifacts folder, as in
-    workshop_utils.paths)."""
+    """artifacts/runs/latest/results.json (WORKSHOP_ARTIFACTS moves the artifacts folder, as in course/paths.py)."""
     root = Path(os.environ.get("WORKSHOP_ARTIFACTS", ROOT / "artifacts"))
     return root / "runs" / "latest" / "results.json"
 

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import nbformat
 
-CHECK_TAG = "nbval-check-output"
+# The nbval cell tags, named here only (the main job, nbbuild and nblint import them).
+CHECK_TAG = "nbval-check-output"  # outputs compared by nbval and kept in the stored notebook
+SKIP_TAG = "nbval-skip"  # cells that cannot run headless (e.g. starting the TensorBoard server)
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (keras-workshop)", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
@@ -117,7 +119,7 @@ def workspace(source_dir, target_dir):
 
 def refresh(path):
     """Execute a notebook in the smoke profile and store it with its checked outputs."""
-    from workshop_utils.runner import execute_notebook
+    from runner import execute_notebook
 
     nb = nbformat.read(path, as_version=4)
     os.environ["WORKSHOP_PROFILE"] = "smoke"

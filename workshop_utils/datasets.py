@@ -45,7 +45,7 @@ except ImportError:  # Windows: no file locks; unique temporary names and atomic
 
 import numpy as np
 
-from . import config, paths, standins
+from .course import config, paths, standins
 
 KERAS_DATASETS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 NIGERIA_URL = (
@@ -199,6 +199,11 @@ NOT_AVAILABLE = (urllib.error.URLError, ConnectionError, TimeoutError, socket.ga
 
 # Stand-ins used so far in this process (the run report and the self-checks mention them).
 STANDINS_USED = set()
+
+
+def standins_used():
+    """The names of the datasets replaced by a synthetic stand-in so far in this process (a copy)."""
+    return set(STANDINS_USED)
 
 
 class DatasetUnavailable(RuntimeError):
@@ -482,8 +487,8 @@ def _cifar_batches(archive):
     return ((np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train])), parts["test_batch"])
 
 
-def _arrays_from(name, found):
-    """The four arrays of an image dataset from its verified files."""
+def arrays_from(name, found):
+    """The four arrays ``(x_train, y_train), (x_test, y_test)`` of an image dataset from its verified files."""
     if found[0].suffix == ".npz":
         with np.load(found[0]) as data:
             return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
@@ -503,7 +508,7 @@ def _load_arrays(name):
     except DatasetUnavailable as exc:
         _use_standin(name, exc)
         return standins.image_arrays(name)
-    return _arrays_from(name, found)
+    return arrays_from(name, found)
 
 
 def load_mnist():

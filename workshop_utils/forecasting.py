@@ -1,6 +1,6 @@
 """Time series for notebook 07: the simple forecasts every model must beat, RMSE, the inputs before a forecast,
 and a second, longer series (the membrane-potential recording that ships with matplotlib), split in time and
-cut into windows. Notebook 07, its exercise checks (07.x) and ``workshop_utils.baselines`` share these.
+cut into windows. Notebook 07, its exercise checks (07.x) and ``tools/baselines.py`` share these.
 
 Positions count from 0: ``series[t]`` is the value at position t. A forecast of position t may use
 ``series[:t]`` only; every function here refuses a request that would look at t or later. Changes are

@@ -31,7 +31,7 @@ def run_dir(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update(WORKSHOP_ARTIFACTS=str(artifacts), WORKSHOP_PROFILE="smoke")
     done = subprocess.run(
-        [sys.executable, "-m", "workshop_utils.runner", "00", "01"],
+        [sys.executable, str(ROOT / "tools" / "runner.py"), "00", "01"],
         check=False,
         cwd=ROOT,
         env=env,

@@ -10,7 +10,7 @@ which raises when an answer does not pass, so CI notices a solution that stops w
 One module per notebook (``nb01.py``, ``nb02.py``, ...) registers that notebook's checks with
 ``@exercise("NN.k", "title")``. A check function receives what the learner passed and returns a
 message saying what was confirmed, or raises ``NotYet("why")``. Targets that depend on the profile
-live in ``workshop_utils.config.EXERCISE_TARGETS``.
+live in ``workshop_utils.course.config.EXERCISE_TARGETS``.
 """
 
 import importlib

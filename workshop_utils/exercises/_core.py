@@ -2,7 +2,7 @@
 
 import re
 
-from .. import config
+from ..course import config
 
 _EXERCISES = {}
 _ID = re.compile(r"^\d\d\.\d$")
@@ -77,7 +77,7 @@ def exercise_target(exercise_id, profile=None):
     except KeyError:
         raise KeyError(
             f"No target for exercise {exercise_id} in profile {profile!r}: add it to "
-            "workshop_utils.config.EXERCISE_TARGETS."
+            "workshop_utils.course.config.EXERCISE_TARGETS."
         ) from None
 
 

@@ -8,7 +8,8 @@ seed, and score models on them; the learner hands over the model (or a function 
 import functools
 import os
 
-from .. import config, datasets, preprocessing
+from .. import datasets, preprocessing
+from ..course import config
 
 _DATA_SETTINGS = ("WORKSHOP_PROFILE", "WORKSHOP_DATA_MIRROR", "WORKSHOP_DATA_CACHE", "WORKSHOP_OFFLINE")
 

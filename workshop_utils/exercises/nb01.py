@@ -8,18 +8,18 @@ import functools
 
 import numpy as np
 
-from ._common import (
-    check_at_least,
-    check_loss_fits_labels,
-    check_not_validated_on,
+from ._core import NotYet, exercise, exercise_target
+from ._judging import (
     finite,
     finite_array,
     given,
     history_values,
     keras_model,
     loss_name,
+    require_at_least,
+    require_loss_fits_labels,
+    require_not_validated_on,
 )
-from ._core import NotYet, exercise, exercise_target
 from ._predict import outputs_of
 
 NOTEBOOK = "01_anatomy_of_a_keras_program"
@@ -33,7 +33,7 @@ SAME_STATISTICS = 1e-3
 
 
 def _seed():
-    from .. import config
+    from ..course import config
 
     return config.notebook_settings(NOTEBOOK).seed
 
@@ -220,7 +220,7 @@ def check_normalization_model(model):
             "goes with binary cross-entropy."
         )
     accuracy = float(np.mean((outputs[:, 0] > 0.5).astype(int) == y_test))
-    reached = check_at_least(
+    reached = require_at_least(
         accuracy,
         "01.1",
         "the test accuracy on the raw test tumours",
@@ -260,7 +260,7 @@ def check_logits_model(model, probabilities):
             "the last layer outputs logits, but the loss reads its input as probabilities: create the "
             "loss with from_logits=True."
         )
-    check_loss_fits_labels(model, y_test)
+    require_loss_fits_labels(model, y_test)
     probabilities = finite_array(probabilities, "softmax_probabilities")
     if probabilities.shape != outputs.shape:
         raise NotYet(
@@ -291,7 +291,7 @@ def check_logits_model(model, probabilities):
             "them from the trained logits_model's outputs on x_iris_test, after training."
         )
     accuracy = float(np.mean(np.argmax(expected, axis=1) == y_test))
-    reached = check_at_least(
+    reached = require_at_least(
         accuracy,
         "01.2",
         "the test accuracy from argmax",
@@ -348,7 +348,7 @@ def check_functional_regressor(model, history):
         raise NotYet("the history comes from another model: pass the History that this model's fit returned.")
     finite_array(val_loss, "the validation losses in functional_history")
     finite_array(history_values(history, "loss"), "the training losses in functional_history")
-    check_not_validated_on(history, model, x_test, y_test, "the test patients")
+    require_not_validated_on(history, model, x_test, y_test, "the test patients")
     if np.std(predictions[:, 0]) < 0.01 * np.std(y_train):
         raise NotYet(
             "the model predicts about the same number for every patient, so it has learned nothing "

@@ -11,20 +11,20 @@ import sys
 
 import numpy as np
 
-from ._common import (
-    check_at_least,
-    check_not_validated_on,
-    check_training_data,
+from ._core import NotYet, exercise
+from ._heldout import image_split, mlp_rows
+from ._judging import (
     finite_array,
     given,
     history_values,
     keras_model,
     loss_name,
     recording_fit,
+    require_at_least,
+    require_not_validated_on,
+    require_training_data,
     run_learner,
 )
-from ._core import NotYet, exercise
-from ._heldout import image_split, mlp_rows
 from ._predict import outputs_of
 
 NOTEBOOK = "02_mlp_fashion_mnist"
@@ -117,10 +117,10 @@ def check_sparse_model(model, history):
     _history_of(history, model, "sparse_model")
     _, (x_test_img, y_test) = _fashion()
     x_test, y_test = mlp_rows(x_test_img), np.asarray(y_test).astype("int64").reshape(-1)
-    check_not_validated_on(history, model, x_test, y_test)
+    require_not_validated_on(history, model, x_test, y_test)
     accuracy = _test_accuracy(model, x_test, y_test, "sparse_model")
     return (
-        check_at_least(accuracy, "02.1", "test accuracy")
+        require_at_least(accuracy, "02.1", "test accuracy")
         + "; integer labels with the sparse loss, validated apart from the test set."
     )
 
@@ -162,7 +162,7 @@ def check_held_out_validation(train_big_model):
         result = run_learner(function, x_train, y_train.copy(), what="train_big_model")
     model, history = _model_and_history(result)
     model = keras_model(model, "the model train_big_model returns")
-    check_training_data(calls, x_train, x_test, "train_big_model")
+    require_training_data(calls, x_train, x_test, "train_big_model")
     _check_validation_given(calls)
     if not any(call.model is model for call in calls):
         raise NotYet(
@@ -182,7 +182,7 @@ def check_held_out_validation(train_big_model):
     accuracy = _test_accuracy(model, x_test, y_test, "big_model")
     n_val = len(calls[-1].training_and_validation()[1][0])
     return (
-        check_at_least(accuracy, "02.2", "test accuracy")
+        require_at_least(accuracy, "02.2", "test accuracy")
         + f"; {n_val} validation images held out of the training images, none from the test set."
     )
 

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from ._common import check_at_least, check_not_fitted_to_test, given, keras_model, pixel_fingerprints, pixel_rows
 from ._core import NotYet, exercise
 from ._heldout import data_settings, image_split
+from ._judging import given, keras_model, pixel_fingerprints, pixel_rows, require_at_least, require_not_fitted_to_test
 from ._predict import outputs_of
 
 NOTEBOOK = "03_tf_data_pipelines"
@@ -51,7 +51,7 @@ class Held:
 
 @functools.lru_cache(maxsize=4)
 def _notebook_arrays(env):
-    from .. import config
+    from ..course import config
 
     cfg = config.notebook_settings(NOTEBOOK)
     (x_full, y_full), (x_test, y_test) = image_split("load_mnist", NOTEBOOK)
@@ -412,10 +412,10 @@ def check_reloaded_raw_model(trained, reloaded):
             "on scaled images and its Rescaling scales them a second time. Train it on the raw uint8 "
             "images (no map in the pipeline) and let the model do the scaling."
         )
-    check_not_fitted_to_test(
+    require_not_fitted_to_test(
         raw_accuracy, len(y_test), _accuracy(reloaded, held.x_val, held.y_val), len(held.y_val), "the model"
     )
     return (
-        check_at_least(raw_accuracy, "03.3", "the evaluation model's test accuracy on raw pixels")
+        require_at_least(raw_accuracy, "03.3", "the evaluation model's test accuracy on raw pixels")
         + "; same predictions as the trained model."
     )

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import given, history_values, keras_model, model_loss, run_learner
 from ._core import NotYet, exercise
 from ._heldout import data_settings, image_split, mlp_rows
+from ._judging import given, history_values, keras_model, model_loss, run_learner
 
 NOTEBOOK = "04_tensorboard"
 EPOCH_TAGS = ("epoch_loss", "epoch_accuracy")

@@ -13,20 +13,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import (
-    check_at_least,
-    check_not_fitted_to_test,
-    check_training_data,
+from ._core import NotYet, exercise
+from ._heldout import data_settings, image_split, mlp_rows
+from ._judging import (
     finite,
     given,
     keras_model,
     loss_name,
     recording_fit,
+    require_at_least,
+    require_not_fitted_to_test,
+    require_training_data,
     run_learner,
     shared_rows,
 )
-from ._core import NotYet, exercise
-from ._heldout import data_settings, image_split, mlp_rows
 from ._predict import outputs_of
 
 NOTEBOOK = "05_checkpoints_and_saving"
@@ -48,7 +48,7 @@ class Held:
 def _notebook_rows(env):
     from sklearn.model_selection import train_test_split
 
-    from .. import config
+    from ..course import config
 
     cfg = config.notebook_settings(NOTEBOOK)
     (x_full, y_full), (x_test, y_test) = image_split("load_mnist", NOTEBOOK)
@@ -134,7 +134,7 @@ def best_checkpoint(train_with_checkpoint):
     if not isinstance(history, keras.callbacks.History):
         raise NotYet(f"pass the History object that fit returns, not a {type(history).__name__}.")
     x_given = np.concatenate([_as_bytes(held.x_train), _as_bytes(held.x_val)])  # compared as images
-    check_training_data(calls, x_given, _as_bytes(held.x_test), what="train_with_checkpoint")
+    require_training_data(calls, x_given, _as_bytes(held.x_test), what="train_with_checkpoint")
     runs = [call for call in calls if any(callback is checkpoint for callback in call.callbacks)]
     if not runs:
         raise NotYet("no fit call got the checkpoint: pass it to fit(callbacks=[checkpoint]).")
@@ -208,7 +208,7 @@ def best_checkpoint(train_with_checkpoint):
             "run, and keep only improvements?"
         )
     best_epoch = int(np.argmax(val_accuracy)) + 1
-    reached = check_at_least(file_accuracy, "05.1", "the saved model's validation accuracy")
+    reached = require_at_least(file_accuracy, "05.1", "the saved model's validation accuracy")
     return (
         f"{path.name} holds epoch {best_epoch} of {len(val_accuracy)}, the best one on the validation "
         f"rows fit got; {reached}."
@@ -271,14 +271,14 @@ def round_trip(model, reloaded):
             "compiling a new model and loading weights into it."
         )
     accuracy = _accuracy(copy, held.y_test)
-    check_not_fitted_to_test(
+    require_not_fitted_to_test(
         accuracy,
         len(held.y_test),
         _accuracy(_outputs(reloaded, held.x_val, "reloaded_model"), held.y_val),
         len(held.y_val),
         "reloaded_model",
     )
-    reached = check_at_least(
+    reached = require_at_least(
         accuracy,
         "05.2",
         "the reloaded model's test accuracy",

@@ -10,16 +10,16 @@ import re
 
 import numpy as np
 
-from ._common import (
-    check_at_least,
-    check_loss_fits_labels,
-    check_not_validated_on,
+from ._core import NotYet, exercise
+from ._heldout import image_split
+from ._judging import (
     finite_array,
     keras_model,
     ordered_layers,
+    require_at_least,
+    require_loss_fits_labels,
+    require_not_validated_on,
 )
-from ._core import NotYet, exercise
-from ._heldout import image_split
 from ._predict import outputs_of
 
 # The plan of exercise 06.1 (the notebook's text gives it): two 3x3 convolutions of 8 and 16 filters without
@@ -154,13 +154,13 @@ def planned_convnet(model):
     _check_finite_weights(model)
     _check_plan(model)
     x_test, y_test = _held_test()
-    check_loss_fits_labels(model, y_test)
-    check_not_validated_on(getattr(model, "history", None), model, x_test, y_test, what="the notebook's test images")
+    require_loss_fits_labels(model, y_test)
+    require_not_validated_on(getattr(model, "history", None), model, x_test, y_test, what="the notebook's test images")
     probabilities = finite_array(outputs_of(model, x_test, batch_size=1000), "the model's outputs on the test images")
     if not np.allclose(probabilities[:100].sum(axis=1), 1, atol=1e-3) or probabilities.min() < 0:
         raise NotYet("the outputs are not probabilities: give the last Dense layer activation='softmax'.")
     accuracy = float(np.mean(np.argmax(probabilities, axis=1) == y_test))
-    reached = check_at_least(accuracy, "06.1", "the test accuracy")
+    reached = require_at_least(accuracy, "06.1", "the test accuracy")
     return (
         f"layers, shapes and {plan_parameters():,} parameters as planned; on the notebook's "
         f"{len(y_test):,} test images {reached}."

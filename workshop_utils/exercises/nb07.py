@@ -13,9 +13,10 @@ import hashlib
 
 import numpy as np
 
-from .. import config, forecasting, preprocessing
-from ._common import check_at_most, finite, finite_array, given, keras_model, recording_fit, run_learner
+from .. import forecasting, preprocessing
+from ..course import config
 from ._core import NotStarted, NotYet, exercise
+from ._judging import finite, finite_array, given, keras_model, recording_fit, require_at_most, run_learner
 from ._predict import outputs_of
 
 NOTEBOOK = "07_recurrent_networks"
@@ -343,7 +344,7 @@ def beat_simple_on_membrane(train_model):
     simple = forecasting.simple_forecasts(data.values, data.test, data.validation_end, season=None)
     best = min(forecasting.rmse(forecast, actual) for forecast in simple.values())
     ratio = forecasting.rmse(data.forecast(changes), actual) / best
-    reached = check_at_most(ratio, "07.3", "your test RMSE over the best simple forecast's")
+    reached = require_at_most(ratio, "07.3", "your test RMSE over the best simple forecast's")
     return (
         f"trained on the windows it was given, validated apart from them, no test window seen; on the "
         f"{len(data.test):,} test steps the check kept back, {reached}."

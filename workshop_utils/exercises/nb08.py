@@ -12,21 +12,21 @@ from collections import Counter
 
 import numpy as np
 
-from ._common import (
+from ._core import NotStarted, NotYet, exercise
+from ._heldout import image_split
+from ._judging import (
     FitCall,
-    check_at_least,
-    check_training_data,
     finite_array,
     given,
     keras_model,
     loss_label,
     ordered_layers,
     recording_fit,
+    require_at_least,
+    require_training_data,
     run_learner,
     shared_rows,
 )
-from ._core import NotStarted, NotYet, exercise
-from ._heldout import image_split
 
 CNN_KINDS = ("Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Dense")
 # The notebook's convolutional network with Flatten before dense_10: 544 + 8,208 + 13*13*16*10 + 10 + 11.
@@ -264,7 +264,7 @@ def _held_data():
     ((x_train, y_train), (x_val, y_val), (x_test, y_test))."""
     from sklearn.model_selection import train_test_split
 
-    from .. import config
+    from ..course import config
 
     cfg = config.notebook_settings("08_functional_api")
     (x_full, y_full), (x_test, y_test) = image_split("load_mnist", "08_functional_api", "train_size", "test_size")
@@ -277,7 +277,7 @@ def _held_data():
 def _images_of(inputs, known):
     """The whole images behind a reader's inputs (two halves, by name or in a pair), to see which images a
     fit used: left beside right, or right beside left, whichever gives more of the ``known`` images.
-    Anything else is returned as it is, for check_training_data to judge."""
+    Anything else is returned as it is, for require_training_data to judge."""
     if isinstance(inputs, dict) and {"left", "right"} <= set(inputs):
         pairs = [(inputs["left"], inputs["right"])]
     elif isinstance(inputs, (dict, list, tuple)) and len(inputs) == 2:
@@ -401,7 +401,7 @@ def left_right_reader(train_reader):
     _check_reader(model)
     given_images = np.concatenate([x_train, x_val])
     known = np.concatenate([given_images, x_test])
-    check_training_data(
+    require_training_data(
         [_as_images(call, known) for call in calls], given_images, x_test, what="train_left_right_reader"
     )
     if not any(call.model is model for call in calls):
@@ -416,8 +416,8 @@ def left_right_reader(train_reader):
     digit_accuracy = float(np.mean(np.argmax(digit, axis=1) == digits))
     even_accuracy = float(np.mean((even > 0.5) == (digits % 2 == 0)))
     reached = [
-        check_at_least(digit_accuracy, "08.2", "the digit test accuracy"),
-        check_at_least(even_accuracy, "08.2", "the even test accuracy"),
+        require_at_least(digit_accuracy, "08.2", "the digit test accuracy"),
+        require_at_least(even_accuracy, "08.2", "the even test accuracy"),
     ]
     return (
         f"trained on the images it was given, validated apart from them; names, shapes, the shared encoder "

@@ -15,10 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import config, datasets
-from ._common import check_at_least, check_loss_fits_labels, finite_array, given, keras_model, loss_name, ordered_layers
+from .. import datasets
+from ..course import backends, config
 from ._core import NotStarted, NotYet, exercise
 from ._heldout import data_settings
+from ._judging import (
+    finite_array,
+    given,
+    keras_model,
+    loss_name,
+    ordered_layers,
+    require_at_least,
+    require_loss_fits_labels,
+)
 
 NOTEBOOK = "09_text_classification"
 PROBE = ["A wonderful film, I loved it.", "An awful, boring film. A waste of time."]
@@ -29,13 +38,10 @@ SAME_LOSS = 1e-5
 
 
 def _require_tensorflow():
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        raise NotStarted(
-            f"this exercise needs the TensorFlow backend (string tensors), and Keras runs on "
-            f"{keras.backend.backend()} here: set KERAS_BACKEND=tensorflow and restart the kernel."
-        )
+    reason = backends.TENSORFLOW_ONLY["09_text_classification"]
+    problem = backends.backend_problem("tensorflow", reason, what="this exercise")
+    if problem:
+        raise NotStarted(problem)
 
 
 # ---------------------------------------------------------------- the notebook's reviews, held by the check
@@ -162,7 +168,7 @@ def _in_batches(function, texts):
     return np.concatenate(parts)
 
 
-def _check_not_validated_on_test(model, labels, predictions, what):
+def _require_not_validated_on_test(model, labels, predictions, what):
     """NotYet when a val_loss of the run that fit left on ``model`` (``model.history``) is the model's loss
     on the held test reviews: fit validated, and early stopping chose its epoch, on the test reviews."""
     import keras
@@ -236,14 +242,14 @@ def check_single_words(word_vectorizer, word_model):
             "the exercise keeps build_bag_mlp's two softmax probabilities per review."
         )
     (train_texts, train_labels), (test_texts, test_labels) = _held_data()
-    check_loss_fits_labels(word_model, train_labels)
+    require_loss_fits_labels(word_model, train_labels)
     _check_vocabulary(word_vectorizer, train_texts, "word_vectorizer")
 
     probabilities = _in_batches(lambda texts: word_model(word_vectorizer(texts), training=False), test_texts)
     finite_array(probabilities, "word_model's outputs on the test reviews")
-    _check_not_validated_on_test(word_model, test_labels, probabilities, "word_model")
+    _require_not_validated_on_test(word_model, test_labels, probabilities, "word_model")
     accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == test_labels))
-    reached = check_at_least(accuracy, "09.1", "test accuracy")
+    reached = require_at_least(accuracy, "09.1", "test accuracy")
     return f"single words, a vocabulary learned from the training reviews only; {reached}"
 
 
@@ -294,9 +300,11 @@ def check_text_model(text_model):
         raise NotYet(
             "text_model's output is not a probability between 0 and 1: give the last layer a sigmoid activation."
         )
-    _check_not_validated_on_test(text_model, test_labels.reshape(-1, 1).astype("float32"), probabilities, "text_model")
+    _require_not_validated_on_test(
+        text_model, test_labels.reshape(-1, 1).astype("float32"), probabilities, "text_model"
+    )
     accuracy = float(np.mean((probabilities.reshape(-1) > 0.5) == (test_labels == 1)))
-    reached = check_at_least(accuracy, "09.2", "test accuracy")
+    reached = require_at_least(accuracy, "09.2", "test accuracy")
 
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "text_model.keras"

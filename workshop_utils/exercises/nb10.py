@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from .. import config
-from ._common import finite_array, given, history_values, keras_model
+from ..course import config
 from ._core import NotYet, exercise
 from ._heldout import data_settings, image_split, mlp_rows
+from ._judging import finite_array, given, history_values, keras_model
 
 NOTEBOOK = "10_custom_training"
 

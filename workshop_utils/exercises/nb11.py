@@ -10,20 +10,20 @@ import functools
 
 import numpy as np
 
-from .. import config
-from ._common import (
-    check_at_least,
-    check_training_data,
+from ..course import config
+from ._core import NotYet, exercise
+from ._heldout import data_settings, image_split, mlp_rows
+from ._judging import (
     finite_array,
     given,
     keras_model,
     probe_outputs,
     recording_fit,
+    require_at_least,
+    require_training_data,
     run_learner,
     shared_rows,
 )
-from ._core import NotYet, exercise
-from ._heldout import data_settings, image_split, mlp_rows
 from ._predict import outputs_of
 
 NOTEBOOK = "11_hyperparameter_tuning"
@@ -219,7 +219,7 @@ def check_random_search(random_search):
         raise NotYet("the tuner has no finished trial: run random_tuner.search(...) inside random_search.")
     keras_model(best_model, "best_model (random_search's second result)")
 
-    check_training_data(calls, np.concatenate([x_train, x_val]), x_test, what="random_search")
+    require_training_data(calls, np.concatenate([x_train, x_val]), x_test, what="random_search")
     trials = [call for call in calls if call.model is not best_model]
     for call in trials:
         _, validation = call.training_and_validation()
@@ -268,7 +268,7 @@ def check_random_search(random_search):
         ) from None
     finite_array(probabilities, "best_model's outputs on the test images")
     accuracy = float(np.mean(np.argmax(probabilities, axis=-1) == y_test))
-    reached = check_at_least(accuracy, "11.2", "test accuracy")
+    reached = require_at_least(accuracy, "11.2", "test accuracy")
     score = max(t.score for t in done if t.score is not None)
     return (
         f"a random search of {len(done)} trials over units, learning rate and dropout, ranked on the "

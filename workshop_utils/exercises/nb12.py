@@ -3,8 +3,9 @@ model built and compiled inside a tf.distribute strategy's scope (TensorFlow onl
 
 import numpy as np
 
-from ._common import given, keras_model, probe_outputs
+from ..course import backends
 from ._core import NotStarted, NotYet, exercise
+from ._judging import given, keras_model, probe_outputs
 
 SIXTEEN_BITS = ("float16", "bfloat16")
 
@@ -101,14 +102,9 @@ def check_mixed_model(mixed_mlp):
 def check_strategy_scope(scoped_model, strategy):
     """scoped_model: the CNN built and compiled inside ``strategy.scope()``; strategy: a tf.distribute
     strategy. TensorFlow only: under another backend the check says it is skipped."""
-    import keras
-
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise NotStarted(
-            f"skipped: tf.distribute needs the TensorFlow backend, and Keras runs on {backend} "
-            "here. Nothing to do for this exercise under this backend."
-        )
+    problem = backends.backend_problem("tensorflow", "tf.distribute", what="this exercise")
+    if problem:
+        raise NotStarted(f"skipped: {problem} Nothing to do for this exercise under this backend.")
     import tensorflow as tf
 
     keras_model(scoped_model, "scoped_model")

@@ -1,6 +1,6 @@
 """The run report of the main job: one table row per notebook and, for each failure, why and how to fix it.
 
-``workshop_utils.runner`` executes the notebooks and calls ``write_report``; the benchmark script
+``tools/runner.py`` executes the notebooks and calls ``write_report``; the benchmark script
 uses ``headline`` for its table.
 """
 

@@ -16,22 +16,6 @@ PROFILES = ("smoke", "workshop", "full")
 DEFAULT_PROFILE = "workshop"
 SEED = 42
 
-# Notebooks whose topic is a TensorFlow-only feature. Under another Keras backend (jax, torch) nbval
-# and the main job skip them, giving this reason, instead of failing.
-TENSORFLOW_ONLY = {
-    "03_tf_data_pipelines": "tf.data input pipelines are a TensorFlow feature",
-    "04_tensorboard": "the TensorBoard callback's histograms and graph need TensorFlow",
-    "09_text_classification": "string tensors, tf.data and a model whose input is a string",
-}
-
-
-def skip_reason(notebook, backend):
-    """Return why a notebook cannot run under a Keras backend (None if it can)."""
-    if backend != "tensorflow" and notebook in TENSORFLOW_ONLY:
-        return f"{notebook} needs the TensorFlow backend ({TENSORFLOW_ONLY[notebook]}); skipped under {backend}"
-    return None
-
-
 # Per notebook: settings shared by all profiles, then what each profile changes.
 # ``train_size`` / ``test_size`` of None mean "the whole split".
 SETTINGS = {
@@ -408,12 +392,12 @@ class Settings(dict):
 EXERCISE_RATIO_TARGETS = {"01.3", "07.3"}
 
 # Targets of the checked exercises (workshop_utils.exercises), by exercise id "NN.k" and profile. Every
-# target lies beyond what a model that learned nothing reaches on that profile's data (workshop_utils.baselines,
+# target lies beyond what a model that learned nothing reaches on that profile's data (tools/baselines.py,
 # tests/test_targets.py); workshop and full ones were measured.
 EXERCISE_TARGETS = {
     # Figures of the worked solutions (solutions/) on a 2-core CPU, TensorFlow backend.
     # smoke (5 seeds): 01.1 0.85-0.95, 01.2 0.77-0.83, 01.3 0.71-0.73 (the solution starts the output bias at the
-    # training mean); a model that learned nothing stays below 0.72, 0.51 and 0.98 (workshop_utils.baselines).
+    # training mean); a model that learned nothing stays below 0.72, 0.51 and 0.98 (tools/baselines.py).
     "01.1": {"smoke": 0.8, "workshop": 0.92, "full": 0.93},  # cancer test acc.: 0.939-0.965, full 0.956-0.974
     "01.2": {"smoke": 0.6, "workshop": 0.86, "full": 0.9},  # iris test acc.: 0.933, full 0.967-1.0
     # at most: test MAE / MAE of always predicting the training mean: workshop 0.65-0.68, full 0.64-0.65

@@ -4,21 +4,17 @@ import json
 import math
 import os
 
-from . import datasets, paths
+from . import datasets
+from .course import paths
 
 
 class SelfCheckFailed(AssertionError):
     """A measured figure missed its target; the message gives both."""
 
 
-def _metrics_file(notebook):
-    """This run's metrics file for ``notebook`` (see ``paths.metrics_file``)."""
-    return paths.metrics_file(notebook)
-
-
 def record_metric(cfg, name, value, target=None, direction=None, passed=None, standins=()):
     """Add a measured figure to this run's metrics file of the notebook (the run report reads it)."""
-    path = _metrics_file(cfg.notebook)
+    path = paths.metrics_file(cfg.notebook)
     entries = json.loads(path.read_text()) if path.is_file() else []
     entries = [e for e in entries if e.get("metric") != name]
     entries.append(
@@ -44,7 +40,7 @@ def check_metric(cfg, name, value, dataset=None):
 
     Args:
         cfg: the Settings returned by ``workshop_utils.setup``.
-        name: a metric listed for this notebook in ``workshop_utils.config.TARGETS``.
+        name: a metric listed for this notebook in ``workshop_utils.course.config.TARGETS``.
         value: the figure you measured (e.g. test accuracy as a fraction).
         dataset: the dataset the figure comes from (e.g. ``"mnist"``), so that only figures measured
             on a synthetic stand-in are flagged as such; None flags any stand-in used so far.
@@ -58,7 +54,8 @@ def check_metric(cfg, name, value, dataset=None):
     value = float(value)
     finite = math.isfinite(value)  # NaN or infinity (a diverged run) never meets a target
     passed = finite and (value >= target if direction == "min" else value <= target)
-    standins = datasets.STANDINS_USED & {dataset} if dataset else set(datasets.STANDINS_USED)
+    used = datasets.standins_used()
+    standins = used & {dataset} if dataset else used
     record_metric(cfg, name, value, target, direction, passed, standins)
     relation = ">=" if direction == "min" else "<="
     note = " (stand-in data: this figure is meaningless)" if standins else ""

@@ -1,9 +1,9 @@
-"""Unit tests for workshop_utils.reference (recorded reference figures in data/reference/)."""
+"""Unit tests for workshop_utils.gpu_timings (recorded reference figures in data/reference/)."""
 
 import copy
 import json
 
-from workshop_utils import reference
+from workshop_utils import gpu_timings
 
 import pytest
 
@@ -25,29 +25,29 @@ def _write(tmp_path, content):
 
 
 def test_the_shipped_file_loads_and_names_notebook_12():
-    timings = reference.load_gpu_timings()
+    timings = gpu_timings.load_gpu_timings()
     assert timings["notebook"] == "12_gpus_and_distribution"
-    assert timings["cpu"]["status"] in reference.STATUSES
+    assert timings["cpu"]["status"] in gpu_timings.STATUSES
 
 
 def test_not_recorded_gpu_says_so(tmp_path):
     timings = copy.deepcopy(RECORDED)
     timings["gpu"] = {"name": None, "epoch_seconds": None, "date": None, "status": "not yet recorded"}
-    text = reference.describe_gpu_timings(reference.load_gpu_timings(_write(tmp_path, timings)))
+    text = gpu_timings.describe_gpu_timings(gpu_timings.load_gpu_timings(_write(tmp_path, timings)))
     assert text.startswith("RECORDED")
     assert "CPU 2-core CPU: 8.00 s per epoch" in text
-    assert text.endswith(reference.NOT_RECORDED_GPU)
+    assert text.endswith(gpu_timings.NOT_RECORDED_GPU)
 
 
 def test_recorded_figures_give_the_speed_up(tmp_path):
-    text = reference.describe_gpu_timings(reference.load_gpu_timings(_write(tmp_path, RECORDED)))
+    text = gpu_timings.describe_gpu_timings(gpu_timings.load_gpu_timings(_write(tmp_path, RECORDED)))
     assert "GPU NVIDIA H100: 0.50 s per epoch" in text
     assert "speed-up of the GPU: 16.0x" in text
 
 
 def test_missing_file_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError, match="No reference timings"):
-        reference.load_gpu_timings(tmp_path / "absent.json")
+        gpu_timings.load_gpu_timings(tmp_path / "absent.json")
 
 
 @pytest.mark.parametrize(
@@ -65,24 +65,24 @@ def test_inconsistent_files_are_rejected(tmp_path, change, message):
     timings = copy.deepcopy(RECORDED)
     change(timings)
     with pytest.raises(ValueError, match=message):
-        reference.load_gpu_timings(_write(tmp_path, timings))
+        gpu_timings.load_gpu_timings(_write(tmp_path, timings))
 
 
 def test_invalid_json_is_rejected(tmp_path):
     with pytest.raises(ValueError, match="not valid JSON"):
-        reference.load_gpu_timings(_write(tmp_path, "{not json"))
+        gpu_timings.load_gpu_timings(_write(tmp_path, "{not json"))
     with pytest.raises(ValueError, match="one JSON object"):
-        reference.load_gpu_timings(_write(tmp_path, "[1, 2]"))
+        gpu_timings.load_gpu_timings(_write(tmp_path, "[1, 2]"))
 
 
 def test_describe_rejects_other_input():
     with pytest.raises(ValueError, match="load_gpu_timings"):
-        reference.describe_gpu_timings({"cpu": {}})
+        gpu_timings.describe_gpu_timings({"cpu": {}})
 
 
 def test_written_timings_load_back(tmp_path):
     path = tmp_path / "measured.json"
-    written = reference.write_gpu_timings(
+    written = gpu_timings.write_gpu_timings(
         path,
         model="mnist_cnn",
         notebook="12_gpus_and_distribution",
@@ -93,10 +93,10 @@ def test_written_timings_load_back(tmp_path):
         cpu_seconds=4.56789,
         date="2026-11-25",
     )
-    assert reference.load_gpu_timings(path) == written
+    assert gpu_timings.load_gpu_timings(path) == written
     assert written["cpu"] == {"name": "2-core CPU", "epoch_seconds": 4.568, "date": "2026-11-25", "status": "recorded"}
     assert written["gpu"]["status"] == "not yet recorded"
-    both = reference.write_gpu_timings(
+    both = gpu_timings.write_gpu_timings(
         path,
         model="m",
         notebook="n",
@@ -108,13 +108,13 @@ def test_written_timings_load_back(tmp_path):
         gpu_name="NVIDIA H100",
         gpu_seconds=0.25,
     )
-    assert "8.0x" in reference.describe_gpu_timings(reference.load_gpu_timings(path))
+    assert "8.0x" in gpu_timings.describe_gpu_timings(gpu_timings.load_gpu_timings(path))
     assert both["gpu"]["date"] == both["cpu"]["date"]
 
 
 def test_write_rejects_half_a_gpu_entry(tmp_path):
     with pytest.raises(ValueError, match="together"):
-        reference.write_gpu_timings(
+        gpu_timings.write_gpu_timings(
             tmp_path / "x.json",
             model="m",
             notebook="n",
@@ -126,7 +126,7 @@ def test_write_rejects_half_a_gpu_entry(tmp_path):
             gpu_name="NVIDIA H100",
         )
     with pytest.raises(ValueError, match="positive number"):
-        reference.write_gpu_timings(
+        gpu_timings.write_gpu_timings(
             tmp_path / "x.json",
             model="m",
             notebook="n",

@@ -24,7 +24,7 @@ try:  # POSIX only; elsewhere a learner's kernel always takes artifacts/<noteboo
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # workshop_utils/
 PROJECT_ROOT = Path(os.environ.get("WORKSHOP_HOME", PACKAGE_DIR.parent)).resolve()
 NOTEBOOK_FOLDER = re.compile(r"^\d\d_\w+$")  # "05_checkpoints_and_saving": a notebook's own folder
 FALLBACK_KEEP_SECONDS = 24 * 3600  # a finished second run's folder is removed a day after it started

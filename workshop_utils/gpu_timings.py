@@ -11,7 +11,7 @@ import json
 import numbers
 from pathlib import Path
 
-from . import paths
+from .course import paths
 
 REFERENCE_DIR = paths.PROJECT_ROOT / "data" / "reference"
 GPU_TIMINGS_FILE = REFERENCE_DIR / "gpu_timings.json"

@@ -1,16 +1,16 @@
 """The main job: execute every notebook headless, keep going past failures, and write a run report.
 
-    python -m workshop_utils.runner                 # all notebooks, profile from WORKSHOP_PROFILE
-    python -m workshop_utils.runner 02 03           # only notebooks whose names start with these
-    python -m workshop_utils.runner --profile smoke
+    python tools/runner.py                 # all notebooks, profile from WORKSHOP_PROFILE (make run)
+    python tools/runner.py 02 03           # only notebooks whose names start with these
+    python tools/runner.py --profile smoke
 
 Writes ``artifacts/runs/<time>-<profile>/``: each executed notebook (``.ipynb`` and ``.html``) with
 its kernel's log, a folder per notebook with the files it wrote (checkpoints, logs, the figures its
 self-checks recorded: ``<notebook>/metrics.json``), and ``report.md`` / ``report.html`` with one row per notebook
 (profile, backend, device, wall time, result, headline figure against its target) and, for each
-notebook that did not pass, why and how to fix it (written by ``workshop_utils.run_report``). Exit status 1
+notebook that did not pass, why and how to fix it (written by ``tools/run_report.py``). Exit status 1
 if any notebook did not pass. Two runs at once (two instructors, or a run beside a learner's kernel or
-``make test``) never share a folder: see ``workshop_utils.paths``.
+``make test``) never share a folder: see ``workshop_utils/course/paths.py``.
 """
 
 import argparse
@@ -22,10 +22,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import config, paths, run_report
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other tools
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))  # this checkout's workshop_utils
+
+from workshop_utils.course import backends, config, paths  # noqa: E402
+
+import run_report  # noqa: E402
+from nbtool import SKIP_TAG  # noqa: E402
 
 NOTEBOOKS_DIR = paths.PROJECT_ROOT / "notebooks"
-SKIP_TAG = "nbval-skip"  # cells that cannot run headless (e.g. starting the TensorBoard server)
 
 
 @dataclass
@@ -63,7 +68,7 @@ def _classify(exc, executed_path):
         return (
             "self-check failed",
             evalue,
-            (f"Check the settings for this profile in workshop_utils/config.py and the training cells. {see}"),
+            (f"Check the settings for this profile in workshop_utils/course/config.py and the training cells. {see}"),
         )
     if "CellTimeoutError" in type(exc).__name__ or "timed out" in evalue.lower():
         return (
@@ -151,12 +156,9 @@ def run_notebook(path, run_dir, profile, timeout):
     return result
 
 
-def _environment():
-    import keras
-
-    from . import environment
-
-    return keras.backend.backend(), environment.devices()[0]
+def backend_and_device():
+    """The active Keras backend and the first device it uses, for the report."""
+    return backends.active(), backends.devices()[0]
 
 
 def main(argv=None):
@@ -178,12 +180,12 @@ def main(argv=None):
         return 2
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     run_dir = paths.new_run_dir(paths.artifacts_dir("runs"), f"{stamp}-{profile}")
-    backend, device = _environment()
+    backend, device = backend_and_device()
     print(f"Running {len(notebooks)} notebooks, profile {profile}, backend {backend}, {device}")
     results = []
     for path in notebooks:
         print(f"- {path.stem} ...", end=" ", flush=True)
-        reason = config.skip_reason(path.stem, backend)
+        reason = backends.skip_reason(path.stem, backend)
         result = (
             Result(path.stem, status="skipped", why=reason)
             if reason

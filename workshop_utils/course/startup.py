@@ -173,9 +173,9 @@ def gpu_problem():
     """Return one sentence if an NVIDIA GPU is present but the active backend cannot use it, else None."""
     if not nvidia_gpu_present():
         return None
-    from . import environment
+    from .backends import devices
 
-    if any(d.startswith("GPU") for d in environment.devices()):
+    if any(d.startswith("GPU") for d in devices()):
         return None
     import keras
 

@@ -10,7 +10,7 @@ really uses, stand-ins included, and the figure a target must clear:
   many test examples (so that luck alone passes less than about 2 % of the time);
 * error ratios: the best trivial forecast's ratio; a target must lie below it.
 
-``python -m workshop_utils.baselines`` prints the table; ``tests/test_targets.py`` fails when a target does
+``python tools/baselines.py`` prints the table; ``tests/test_targets.py`` fails when a target does
 not clear its figure.
 """
 
@@ -19,10 +19,14 @@ import math
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from . import config, datasets, preprocessing, standins
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's workshop_utils
+
+from workshop_utils import datasets, forecasting, preprocessing
+from workshop_utils.course import config, paths, standins
 
 # Targets that are not "how well did it learn": the gap between the notebook's own train_step and fit's
 # is an equivalence (0 when both learned nothing too); the same notebook's accuracy target covers learning.
@@ -79,7 +83,7 @@ def _real_test_labels(name):
         files = datasets.dataset_files(name, allow_download=False)
     except datasets.DatasetUnavailable:
         return None
-    return datasets._arrays_from(name, files)[1][1]
+    return datasets.arrays_from(name, files)[1][1]
 
 
 def _image_sources(name):
@@ -127,7 +131,7 @@ def validation_accuracy(name, notebook):
                 continue
             if data == "real":
                 files = datasets.dataset_files(name, allow_download=False)
-                train_labels = datasets._arrays_from(name, files)[0][1]
+                train_labels = datasets.arrays_from(name, files)[0][1]
             else:
                 train_labels = standins.labels(name)[0]
             labels = _subset(train_labels, cfg.train_size).reshape(-1)
@@ -209,8 +213,6 @@ def _imdb_test_labels(seed, with_standin):
 
 
 def _standin_folder():
-    from . import paths
-
     return paths.artifacts_dir("standins")
 
 
@@ -219,8 +221,6 @@ def series_ratio(profile):
     lower of the naive and drift forecasts' RMSE. A model that learned nothing answers one of the trivial
     forecasts: naive, drift, or the mean of the last few values; the best of them, over that reference, is the
     ratio a target must lie below. The recording ships with matplotlib, so every profile uses the real data."""
-    from . import forecasting
-
     cfg = config.notebook_settings("07_recurrent_networks", profile)
     data = forecasting.membrane_windows(cfg.membrane_step, cfg.membrane_fractions, cfg.membrane_window)
     actual = data.values[data.test]

@@ -71,7 +71,7 @@ def label_form(y):
     return "integer"
 
 
-def check_loss_fits_labels(model, y):
+def require_loss_fits_labels(model, y):
     """Raise NotYet when the compiled loss does not match the label form (integer vs one-hot)."""
     name = loss_name(model).lower()
     form = label_form(y)
@@ -125,7 +125,7 @@ def finite_array(values, what):
 ADVICE = "Train longer, or check the model against the exercise text."
 
 
-def check_at_least(value, exercise_id, what, advice=ADVICE):
+def require_at_least(value, exercise_id, what, advice=ADVICE):
     """Raise NotYet (with ``advice``) when ``value`` is not finite or below the exercise's target for the
     active profile; return a line saying it met it."""
     value = finite(value, what)
@@ -135,7 +135,7 @@ def check_at_least(value, exercise_id, what, advice=ADVICE):
     return f"{what} {value:.4f} >= {target}"
 
 
-def check_at_most(value, exercise_id, what, advice=ADVICE):
+def require_at_most(value, exercise_id, what, advice=ADVICE):
     """Raise NotYet (with ``advice``) when ``value`` (an error ratio) is not finite or above the exercise's
     target; return a line saying it met it."""
     value = finite(value, what)
@@ -206,7 +206,7 @@ def model_loss(model, x, y):
     return float(keras.ops.convert_to_numpy(loss))
 
 
-def check_not_validated_on(history, model, x, y, what="the test images"):
+def require_not_validated_on(history, model, x, y, what="the test images"):
     """NotYet when one of the history's ``val_loss`` values is the model's loss on ``x``, ``y``: the run
     validated (and perhaps stopped or chose its epoch) on that data."""
     values = (getattr(history, "history", None) or {}).get("val_loss") or []
@@ -221,7 +221,7 @@ def check_not_validated_on(history, model, x, y, what="the test images"):
         )
 
 
-def check_not_fitted_to_test(test_accuracy, n_test, val_accuracy, n_val, what):
+def require_not_fitted_to_test(test_accuracy, n_test, val_accuracy, n_val, what):
     """NotYet when a model does clearly better on the test images than on validation images it never saw
     (beyond 3.5 standard errors of the difference, plus 2 points): it was trained or chosen on the test set."""
     p = min(max((test_accuracy + val_accuracy) / 2, 0.01), 0.99)
@@ -323,7 +323,7 @@ def _leaks(x, reference):
     return shared if shared > DUPLICATE_TOLERANCE * max(len(x), 1) else 0
 
 
-def check_training_data(calls, x_given, x_test, what="your function"):
+def require_training_data(calls, x_given, x_test, what="your function"):
     """NotYet unless every recorded fit trained and validated on the images the check handed over, with
     validation images kept apart from the training images and no test image anywhere."""
     if not calls:

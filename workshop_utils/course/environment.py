@@ -1,12 +1,12 @@
 """The environment report: what a learner's (or CI's) machine has, in a few lines."""
 
 import importlib.metadata
-import os
 import platform
 import shutil
 import subprocess
 
-from . import config, datasets, paths
+from . import config, paths
+from .backends import devices
 
 
 def _version(package):
@@ -16,36 +16,9 @@ def _version(package):
         return "not installed"
 
 
-def devices():
-    """Return the accelerators the active Keras backend can use, e.g. ``["GPU: NVIDIA H100"]``, or ``["CPU"]``."""
-    import keras
-
-    backend = keras.backend.backend()
-    found = []
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            found = [
-                f"GPU: {tf.config.experimental.get_device_details(d).get('device_name', d.name)}"
-                for d in tf.config.list_physical_devices("GPU")
-            ]
-        elif backend == "jax":
-            import jax
-
-            found = [f"GPU: {d.device_kind}" for d in jax.devices() if d.platform == "gpu"]
-        elif backend == "torch":
-            import torch
-
-            found = [f"GPU: {torch.cuda.get_device_name(i)}" for i in range(torch.cuda.device_count())]
-    except Exception as exc:  # a broken driver should not stop the report
-        found = [f"(could not list devices: {exc})"]
-    return found or [f"CPU ({os.cpu_count()} cores)"]
-
-
 def graphviz_status():
     """Say whether ``keras.utils.plot_model`` can draw: pydot importable and graphviz's ``dot`` on PATH."""
-    from . import drawing
+    from .. import drawing
 
     missing = drawing.missing_for_drawing()
     if missing:
@@ -59,12 +32,14 @@ def _startup_status():
     from . import startup
 
     notes = startup.startup_warnings()
-    return "clean" if not notes else f"{len(notes)} problem(s): print workshop_utils.startup.startup_warnings()"
+    return "clean" if not notes else f"{len(notes)} problem(s): print workshop_utils.startup_warnings()"
 
 
 def environment_report():
     """Return the environment as an ordered dict of name -> description."""
     import keras
+
+    from .. import datasets
 
     report = {
         "python": platform.python_version(),
