@@ -85,8 +85,12 @@ def _file_scope(nodeid):
 
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
-    """--dist loadfile, with each test file of RUN_TOGETHER on its notebook's worker, after it."""
-    if config.getvalue("dist") != "loadfile":
+    """--dist loadfile, with each test file of RUN_TOGETHER on its notebook's worker, after it.
+
+    Also for xdist's default `load` (a bare `pytest -n 2`): spread cell by cell, a notebook's cells would
+    land on different kernels and fail with NameErrors.
+    """
+    if config.getvalue("dist") not in ("load", "loadfile"):
         return None
     from xdist.scheduler import LoadFileScheduling
 

@@ -8,11 +8,10 @@ epoch times and final weights to --out; process 0 saves the model there. Started
 workshop_utils.multiworker.train.
 """
 
-import argparse
-import json
 import os
 import time
 
+import common  # this folder's shared pieces: command line, convnet, results
 import jax
 
 # Join the job first, before any JAX computation (on a CPU the processes talk through gloo).
@@ -25,14 +24,7 @@ jax.distributed.initialize(
 import keras  # noqa: E402 (after jax.distributed, on purpose)
 import numpy as np  # noqa: E402
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--data", required=True, help=".npz file with arrays x (images) and y (labels)")
-parser.add_argument("--out", required=True, help="folder for this job's results")
-parser.add_argument("--epochs", type=int, default=2)
-parser.add_argument("--batch-size", type=int, default=128, help="per process")
-parser.add_argument("--learning-rate", type=float, default=1e-3)
-parser.add_argument("--seed", type=int, default=42)
-args = parser.parse_args()
+args = common.parse_args("process")
 
 worker, workers = jax.process_index(), jax.process_count()
 global_batch = args.batch_size * workers
@@ -48,20 +40,7 @@ usable = len(x) // global_batch * global_batch  # whole global batches: the same
 x, y = x[:usable][worker::workers], y[:usable][worker::workers]  # this process's shard
 steps = len(x) // args.batch_size
 
-model = keras.Sequential(
-    [
-        keras.Input(shape=(28, 28, 1), name="image"),
-        keras.layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-        keras.layers.MaxPooling2D(pool_size=2, name="pool_1"),
-        keras.layers.Conv2D(32, kernel_size=3, activation="relu", name="conv_2"),
-        keras.layers.MaxPooling2D(pool_size=2, name="pool_2"),
-        keras.layers.Flatten(name="flatten"),
-        keras.layers.Dropout(0.3, name="dropout"),
-        keras.layers.Dense(10, name="logits"),
-        keras.layers.Activation("softmax", dtype="float32", name="probabilities"),
-    ],
-    name="mnist_cnn",
-)
+model = common.mnist_cnn(keras)
 model.compile(
     optimizer=keras.optimizers.Adam(learning_rate=args.learning_rate),
     loss="sparse_categorical_crossentropy",
@@ -89,13 +68,7 @@ timer = EpochTimer()
 # batch_size is this process's share of the global batch; the loss in the logs is the global one.
 history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0, callbacks=[timer])
 
-weights = model.get_weights()  # replicated on every device, so each process holds them whole
-# Every process saves (when only process 0 did, tried with JAX 0.10.2, its save never finished);
-# only the chief writes where others look.
-model.save(os.path.join(args.out, "model.keras" if worker == 0 else f"worker_{worker}.keras"))
-np.savez(os.path.join(args.out, f"worker_{worker}_weights.npz"), *weights)
 report = {
-    "worker": worker,
     "workers": workers,
     "replicas": len(jax.devices()),
     "global_batch": global_batch,
@@ -103,6 +76,4 @@ report = {
     "losses": history.history["loss"],
     "epoch_seconds": timer.seconds,
 }
-with open(os.path.join(args.out, f"worker_{worker}.json"), "w") as file:
-    json.dump(report, file)
-print(f"worker {worker}: done", flush=True)
+common.write_results(args.out, worker, model, report)

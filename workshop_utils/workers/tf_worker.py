@@ -6,11 +6,9 @@ a custom loop around strategy.run. It writes its per-epoch losses, epoch times a
 --out; the chief (worker 0) saves the model there. Started by workshop_utils.multiworker.train.
 """
 
-import argparse
-import json
-import os
 import time
 
+import common  # this folder's shared pieces: command line, convnet, results
 import tensorflow as tf
 
 # Create the strategy first, before any other TensorFlow operation: it sets up the collective ops.
@@ -19,14 +17,7 @@ strategy = tf.distribute.MultiWorkerMirroredStrategy()
 import keras  # noqa: E402 (after the strategy, on purpose)
 import numpy as np  # noqa: E402
 
-parser = argparse.ArgumentParser()
-parser.add_argument("--data", required=True, help=".npz file with arrays x (images) and y (labels)")
-parser.add_argument("--out", required=True, help="folder for this job's results")
-parser.add_argument("--epochs", type=int, default=2)
-parser.add_argument("--batch-size", type=int, default=128, help="per worker")
-parser.add_argument("--learning-rate", type=float, default=1e-3)
-parser.add_argument("--seed", type=int, default=42)
-args = parser.parse_args()
+args = common.parse_args("worker")
 
 resolver = strategy.cluster_resolver
 worker = resolver.task_id if resolver.task_type else 0  # 0 without TF_CONFIG: a cluster of one
@@ -52,20 +43,7 @@ def make_dataset(input_context):
 dataset = strategy.distribute_datasets_from_function(make_dataset)
 
 with strategy.scope():  # variables created here are mirrored on every replica of every worker
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1), name="image"),
-            keras.layers.Conv2D(16, kernel_size=3, activation="relu", name="conv_1"),
-            keras.layers.MaxPooling2D(pool_size=2, name="pool_1"),
-            keras.layers.Conv2D(32, kernel_size=3, activation="relu", name="conv_2"),
-            keras.layers.MaxPooling2D(pool_size=2, name="pool_2"),
-            keras.layers.Flatten(name="flatten"),
-            keras.layers.Dropout(0.3, name="dropout"),
-            keras.layers.Dense(10, name="logits"),
-            keras.layers.Activation("softmax", dtype="float32", name="probabilities"),
-        ],
-        name="mnist_cnn",
-    )
+    model = common.mnist_cnn(keras)
     optimizer = keras.optimizers.Adam(learning_rate=args.learning_rate)
     optimizer.build(model.trainable_variables)  # its slots too must be created inside the scope
 loss_fn = keras.losses.SparseCategoricalCrossentropy(reduction=None)  # one loss per example
@@ -101,11 +79,7 @@ for epoch in range(args.epochs):
     losses.append(total / steps)
     print(f"worker {worker}: epoch {epoch + 1} loss {losses[-1]:.4f} ({steps} steps, {seconds[-1]:.2f} s)", flush=True)
 
-# Every worker saves (saving may need all of them); only the chief writes where others look.
-model.save(os.path.join(args.out, "model.keras" if worker == 0 else f"worker_{worker}.keras"))
-np.savez(os.path.join(args.out, f"worker_{worker}_weights.npz"), *model.get_weights())
 report = {
-    "worker": worker,
     "workers": workers,
     "replicas": replicas,
     "global_batch": global_batch,
@@ -113,6 +87,4 @@ report = {
     "losses": losses,
     "epoch_seconds": seconds,
 }
-with open(os.path.join(args.out, f"worker_{worker}.json"), "w") as file:
-    json.dump(report, file)
-print(f"worker {worker}: done", flush=True)
+common.write_results(args.out, worker, model, report)
