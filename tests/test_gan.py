@@ -75,6 +75,7 @@ def test_new_digits_pass(profile):
         "copies of training images",
         "blank images",
         "untrained generator",
+        "NaN images (a diverged generator)",
     ],
 )
 def test_what_a_generator_that_learned_nothing_makes_fails(wrong, profile):
@@ -90,6 +91,7 @@ def test_what_a_generator_that_learned_nothing_makes_fails(wrong, profile):
         "untrained generator": gan.to_pixels(
             np.tanh(local.normal(0, 0.05, size=(100, 784)) + local.normal(0, 0.05, size=(1, 784)))
         ),
+        "NaN images (a diverged generator)": np.full((100, 784), np.nan),
     }[wrong]
     assert not passes(judge(images), profile), wrong
 
