@@ -29,7 +29,10 @@ os.environ["WORKSHOP_PROFILE"] = "smoke"
 
 ROOT = Path(__file__).resolve().parent
 # Test file -> the notebook it reuses the run of (it falls back to running the notebook itself).
-RUN_TOGETHER = {"tests/test_tensorboard_logs.py": "notebooks/04_tensorboard.ipynb"}
+RUN_TOGETHER = {
+    "tests/test_tensorboard_logs.py": "notebooks/04_tensorboard.ipynb",
+    "tests/test_multiworker.py": "notebooks/12_gpus_and_distribution.ipynb",
+}
 KERNEL_RUN_DIRS = []  # the folders this process gave its notebook kernels, oldest first
 _OWN_DIRS = []
 

@@ -6,15 +6,23 @@ child process). Then the real jobs run as separate processes on localhost: two T
 fit), which must end with the same weights on every worker within the time limit; and the
 model-parallel demo, whose wide kernel must be split over the devices. A job for an engine that is
 not installed is skipped with the reason (the JAX side environment has no TensorFlow).
+
+The real jobs are the ones notebook 12 runs too. Under `make test`, this file runs on the pytest
+worker of nbval's run of notebook 12, after it (conftest.py, RUN_TOGETHER), and checks the jobs that
+run left in its folder when they finished; otherwise (this file alone, or the notebook skipped or
+failed before a job) it runs each job itself on stand-in digits.
 """
 
 import json
+import math
 import os
 import socket
 import sys
 import time
+from pathlib import Path
 
 from workshop_utils import multiworker
+from workshop_utils.course import config
 from workshop_utils.multiworker import WorkerError
 
 import numpy as np
@@ -204,22 +212,81 @@ def _needs(engine):
         pytest.skip(problem)
 
 
+NOTEBOOK = "12_gpus_and_distribution"
+
+
+def finished_notebook_jobs(run_dir):
+    """What a smoke run of notebook 12 in ``run_dir`` left of its jobs: {kind: folder}, finished ones only.
+
+    Kinds: "tensorflow" and "jax" (the two-worker jobs: every worker wrote its report and weights,
+    which it does last) and "model_parallel" (the demo wrote its report, which it does last).
+    """
+    folder, found = Path(run_dir) / NOTEBOOK, {}
+    workers = config.notebook_settings(NOTEBOOK, "smoke").workers
+    for engine in ("tensorflow", "jax"):
+        for job in sorted(folder.glob(f"{engine}-{workers}-workers-*")):
+            if all((job / f"worker_{i}{end}").is_file() for i in range(workers) for end in (".json", "_weights.npz")):
+                found[engine] = job
+    for job in sorted(folder.glob("model-parallel-*")):
+        if (job / "report.txt").is_file():
+            found["model_parallel"] = job
+    return found
+
+
+@pytest.fixture(scope="module")
+def notebook_jobs(request):
+    """The finished jobs of nbval's run of notebook 12 on this pytest worker ({} if none)."""
+    for run_dir in reversed(getattr(request.config, "workshop_kernel_run_dirs", [])):
+        found = finished_notebook_jobs(run_dir)
+        if found:
+            return found
+    return {}
+
+
+def test_finished_notebook_jobs_wants_every_report(tmp_path):
+    """A job whose worker left no report or weights, or another job's folder, is not reused."""
+    job = tmp_path / NOTEBOOK / "jax-2-workers-abc"
+    job.mkdir(parents=True)
+    (job / "worker_0.json").write_text("{}")
+    (job / "worker_0_weights.npz").write_bytes(b"")
+    (job / "worker_1.json").write_text("{}")
+    assert finished_notebook_jobs(tmp_path) == {}  # worker 1 left no weights: the job did not finish
+    (tmp_path / NOTEBOOK / "jax-1-workers-abc").mkdir()
+    (tmp_path / NOTEBOOK / "model-parallel-abc").mkdir()
+    assert finished_notebook_jobs(tmp_path) == {}  # a one-worker job; a demo without its report
+    (job / "worker_1_weights.npz").write_bytes(b"")
+    (tmp_path / NOTEBOOK / "model-parallel-abc" / "report.txt").write_text("")
+    assert finished_notebook_jobs(tmp_path) == {"jax": job, "model_parallel": tmp_path / NOTEBOOK / "model-parallel-abc"}
+
+
 @pytest.mark.parametrize("engine", ["tensorflow", "jax"])
-def test_two_workers_train_in_step(engine, digits, tmp_path):
+def test_two_workers_train_in_step(engine, digits, notebook_jobs, tmp_path):
     _needs(engine)
-    job = multiworker.train(engine, digits, 2, epochs=2, batch_size=32, folder=tmp_path, timeout=JOB_TIMEOUT)
+    if engine in notebook_jobs:  # notebook 12's job, on its data and settings
+        settings = config.notebook_settings(NOTEBOOK, "smoke")
+        job = multiworker.read_job(engine, notebook_jobs[engine], settings.workers)
+        batch, images, epochs = settings.batch_size, settings.worker_size, settings.worker_epochs
+    else:
+        batch, images, epochs = 32, 512, 2
+        job = multiworker.train(engine, digits, 2, epochs=epochs, batch_size=batch, folder=tmp_path, timeout=JOB_TIMEOUT)
+    steps = math.ceil(images / (2 * batch))
     assert [r["worker"] for r in job.reports] == [0, 1]
-    assert all(r["workers"] == 2 and r["global_batch"] == 64 and r["steps_per_epoch"] == 8 for r in job.reports)
+    assert all(r["workers"] == 2 and r["global_batch"] == 2 * batch and r["steps_per_epoch"] == steps for r in job.reports)
     assert multiworker.check_identical(job) == 0.0
     first, second = (r["losses"] for r in job.reports)
-    assert first == second and first[-1] < first[0] and np.isfinite(first).all()
+    assert len(first) == epochs and first == second and first[-1] < first[0] and np.isfinite(first).all()
     assert job.model_path.exists() and len(job.weights[0]) == 6  # 3 layers with a kernel and a bias
     assert [log.exists() for log in job.logs] == [True, True]
 
 
-def test_model_parallel_splits_the_wide_kernel(digits, tmp_path):
+def test_model_parallel_splits_the_wide_kernel(digits, notebook_jobs, tmp_path):
     _needs("jax")
-    report = multiworker.model_parallel(digits, devices=4, model_axis=2, folder=tmp_path, timeout=JOB_TIMEOUT)
+    if "model_parallel" in notebook_jobs:  # notebook 12's demo, with the smoke profile's mesh
+        settings = config.notebook_settings(NOTEBOOK, "smoke")
+        assert (settings.model_parallel_devices, settings.model_axis) == (4, 2)
+        report = (notebook_jobs["model_parallel"] / "report.txt").read_text()
+    else:
+        report = multiworker.model_parallel(digits, devices=4, model_axis=2, folder=tmp_path, timeout=JOB_TIMEOUT)
     assert "4 devices in a mesh of shape {'batch': 2, 'model': 2}" in report
     lines = report.splitlines()
     kernel = next(i for i, line in enumerate(lines) if line.startswith("wide_mlp/wide/kernel"))

@@ -7,6 +7,7 @@ as one fails or the time is up, raising ``WorkerError`` with the end of the guil
 The worker programs live in ``workshop_utils/workers/``; ``worker_source`` returns one to read.
 
 * ``train``             - one multi-worker training job; returns a ``JobResult``
+* ``read_job``          - the JobResult of a job folder that a finished job left
 * ``run_workers``       - the launcher under it, for any list of worker commands
 * ``free_ports``        - ports on localhost that no program listens on right now
 * ``weight_difference`` - the largest difference between two workers' weights
@@ -251,7 +252,17 @@ def train(engine, data_path, workers=2, *, epochs, batch_size, learning_rate=1e-
     ]
     start = time.perf_counter()
     logs = run_workers([command] * workers, cluster_environments(engine, workers), job, timeout)
-    wall = time.perf_counter() - start
+    return read_job(engine, job, len(logs), time.perf_counter() - start)
+
+
+def read_job(engine, job, workers, wall_seconds=None):
+    """Return the JobResult of a job that ended: each worker's report and weights from its folder ``job``.
+
+    Raises:
+        WorkerError: a worker left no report (the message quotes the end of its log).
+    """
+    job = Path(job)
+    logs = [job / f"worker_{index}.log" for index in range(workers)]
     reports, weights = [], []
     for index, log in enumerate(logs):
         report = job / f"worker_{index}.json"
@@ -262,7 +273,7 @@ def train(engine, data_path, workers=2, *, epochs, batch_size, learning_rate=1e-
         reports.append(json.loads(report.read_text()))
         with np.load(job / f"worker_{index}_weights.npz") as arrays:
             weights.append([arrays[f"arr_{i}"] for i in range(len(arrays.files))])
-    return JobResult(engine, job, reports, weights, logs, wall, job / "model.keras")
+    return JobResult(engine, job, reports, weights, logs, wall_seconds, job / "model.keras")
 
 
 def weight_difference(weights_a, weights_b):
