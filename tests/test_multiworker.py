@@ -256,7 +256,8 @@ def test_finished_notebook_jobs_wants_every_report(tmp_path):
     assert finished_notebook_jobs(tmp_path) == {}  # a one-worker job; a demo without its report
     (job / "worker_1_weights.npz").write_bytes(b"")
     (tmp_path / NOTEBOOK / "model-parallel-abc" / "report.txt").write_text("")
-    assert finished_notebook_jobs(tmp_path) == {"jax": job, "model_parallel": tmp_path / NOTEBOOK / "model-parallel-abc"}
+    demo = tmp_path / NOTEBOOK / "model-parallel-abc"
+    assert finished_notebook_jobs(tmp_path) == {"jax": job, "model_parallel": demo}
 
 
 @pytest.mark.parametrize("engine", ["tensorflow", "jax"])
@@ -268,10 +269,13 @@ def test_two_workers_train_in_step(engine, digits, notebook_jobs, tmp_path):
         batch, images, epochs = settings.batch_size, settings.worker_size, settings.worker_epochs
     else:
         batch, images, epochs = 32, 512, 2
-        job = multiworker.train(engine, digits, 2, epochs=epochs, batch_size=batch, folder=tmp_path, timeout=JOB_TIMEOUT)
+        job = multiworker.train(
+            engine, digits, 2, epochs=epochs, batch_size=batch, folder=tmp_path, timeout=JOB_TIMEOUT
+        )
     steps = math.ceil(images / (2 * batch))
     assert [r["worker"] for r in job.reports] == [0, 1]
-    assert all(r["workers"] == 2 and r["global_batch"] == 2 * batch and r["steps_per_epoch"] == steps for r in job.reports)
+    for report in job.reports:
+        assert (report["workers"], report["global_batch"], report["steps_per_epoch"]) == (2, 2 * batch, steps)
     assert multiworker.check_identical(job) == 0.0
     first, second = (r["losses"] for r in job.reports)
     assert len(first) == epochs and first == second and first[-1] < first[0] and np.isfinite(first).all()
