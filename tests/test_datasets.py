@@ -317,11 +317,15 @@ def _imdb_mirror(folder, per_folder=2):
 
 
 CHILD = """
-import sys, time
+import os, sys, time
+from pathlib import Path
 from workshop_utils import datasets
 datasets.DATASETS["mnist"].known[sys.argv[2]] = "this test's copy"
 datasets.DATASETS["imdb_reviews"].known[sys.argv[3]] = "this test's copy"
-time.sleep(max(0.0, float(sys.argv[1]) - time.time()))  # all children start loading at the same moment
+gate = Path(sys.argv[1])
+(gate / f"ready-{os.getpid()}").touch()
+while not (gate / "go").exists():  # all children start loading at the same moment
+    time.sleep(0.005)
 (x_train, _), _ = datasets.load_mnist()
 root = datasets.load_imdb_reviews()
 print(x_train.shape, len(list((root / "train" / "pos").iterdir())))
@@ -338,11 +342,12 @@ def test_several_processes_fill_an_empty_cache_at_once(isolated, monkeypatch):
     # Big enough that copying and unpacking take a while, so that the processes overlap.
     mirror = _imdb_mirror(_mnist_mirror(isolated / "mirror", n_train=50000), per_folder=1000)
     monkeypatch.setenv("WORKSHOP_DATA_MIRROR", str(mirror))
-    start_at = str(time.time() + 15)  # after every child has imported Keras
+    gate = isolated / "gate"  # each child says it is ready here, then waits for "go"
+    gate.mkdir()
     pins = [datasets.sha256_of(mirror / file) for file in ("mnist.npz", "imdb_reviews.tar.gz")]
     children = [
         subprocess.Popen(
-            [sys.executable, "-c", CHILD, start_at, *pins],
+            [sys.executable, "-c", CHILD, str(gate), *pins],
             env=dict(os.environ),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -350,6 +355,12 @@ def test_several_processes_fill_an_empty_cache_at_once(isolated, monkeypatch):
         )
         for _ in range(3)
     ]
+    deadline = time.monotonic() + 240
+    while len(list(gate.glob("ready-*"))) < 3 and time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children):
+            break  # a child ended before it was ready: its error is reported below
+        time.sleep(0.01)
+    (gate / "go").touch()
     outcomes = [child.communicate(timeout=300) + (child.returncode,) for child in children]
     for out, err, code in outcomes:
         assert code == 0, err
