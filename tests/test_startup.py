@@ -56,25 +56,32 @@ def _fresh_process(code):
     return done.stdout, done.stderr
 
 
-def test_this_machine_starts_cleanly_in_a_fresh_process():
+@pytest.fixture(scope="module")
+def fresh_start():
+    """What importing the course did in a fresh process: (report, its stderr); one process for the module."""
     out, err = _fresh_process(
-        "import json, workshop_utils\n"
+        "import json, os, workshop_utils\n"
         "from workshop_utils.course import startup\n"
         "print(json.dumps({'started': startup._started, 'captured': startup.CAPTURED,\n"
-        "                  'problems': startup.PROBLEMS, 'warnings': startup.startup_warnings()}))"
+        "                  'problems': startup.PROBLEMS, 'warnings': startup.startup_warnings(),\n"
+        "                  'log_level': os.environ.get('TF_CPP_MIN_LOG_LEVEL')}))"
     )
-    report = json.loads(out.splitlines()[-1])
+    return json.loads(out.splitlines()[-1]), err
+
+
+def test_this_machine_starts_cleanly_in_a_fresh_process(fresh_start):
+    report, err = fresh_start
     assert report["started"] and report["problems"] == [] and report["warnings"] == [], report
     assert err == "", f"start-up wrote to standard error: {err[:500]}"
     if keras.backend.backend() == "tensorflow":  # TensorFlow always says something while it loads
         assert report["captured"], "nothing was captured: did start_backend run before TensorFlow loaded?"
 
 
-def test_the_course_does_not_silence_tensorflow_for_the_session():
+def test_the_course_does_not_silence_tensorflow_for_the_session(fresh_start):
     # Level 2 or 3 would hide TensorFlow's warnings (or errors) for the whole session. JAX, which
     # TensorFlow imports when it is installed, sets a default of 1: that hides INFO lines only.
-    out, _ = _fresh_process("import os, workshop_utils; print(os.environ.get('TF_CPP_MIN_LOG_LEVEL'))")
-    assert out.strip() in ("None", "0", "1"), f"TF_CPP_MIN_LOG_LEVEL={out.strip()} hides warnings"
+    level = fresh_start[0]["log_level"]
+    assert level in (None, "0", "1"), f"TF_CPP_MIN_LOG_LEVEL={level} hides warnings"
 
 
 def test_a_start_up_problem_goes_to_standard_error(monkeypatch, capsys):
