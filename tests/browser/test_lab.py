@@ -237,7 +237,7 @@ def restart_and_run_all(page, lab, notebook):
                 f"{notebook}: Restart Kernel and Run All Cells did not finish within "
                 f"{RUN_LIMIT} s (kernel {state['status']}, prompts {state['prompts']})"
             )
-        time.sleep(1)
+        time.sleep(0.25)
 
 
 def bad_outputs(state):
