@@ -160,7 +160,7 @@ def targets(y):
     return {"digit": y, "even": (y % 2 == 0).astype("float32")}
 
 
-def trainer(build=lambda: compiled(reader()), fit_on=None, validate_on=None, epochs=15, then=None):
+def trainer(build=lambda: compiled(reader()), fit_on=None, validate_on=None, epochs=6, then=None):
     """A learner's train_left_right_reader: build, fit (on the data given, or on fit_on / validate_on), return."""
 
     def train_left_right_reader(x_train, y_train, x_val, y_val):
@@ -196,7 +196,7 @@ def test_outputs_as_a_list_a_validation_split_and_a_returned_history_pass_too(lo
         )
         x, y = np.concatenate([x_train, x_val]), np.concatenate([y_train, y_val])
         history = model.fit(
-            halves(x), [y, (y % 2 == 0).astype("float32")], validation_split=0.2, epochs=15, batch_size=20, verbose=0
+            halves(x), [y, (y % 2 == 0).astype("float32")], validation_split=0.2, epochs=6, batch_size=20, verbose=0
         )
         return model, history
 
