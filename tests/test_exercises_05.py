@@ -21,6 +21,8 @@ import pytest
 from exercise_helpers import wrong
 
 FEATURES = 6
+# train_with_checkpoint fits in one batch of the 96 training rows: a step per epoch, and one validation step
+BATCH = 96
 
 
 def data(seed, count):
@@ -110,7 +112,7 @@ def trainer(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns about val_acc, which is the point there
             history = tiny_model(initializer).fit(
-                x_fit, y_fit, epochs=epochs, batch_size=32, callbacks=[checkpoint], verbose=0, **fit_options
+                x_fit, y_fit, epochs=epochs, batch_size=BATCH, callbacks=[checkpoint], verbose=0, **fit_options
             )
         if remove_file:
             Path(checkpoint.filepath).unlink(missing_ok=True)
