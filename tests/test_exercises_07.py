@@ -136,7 +136,7 @@ def linear(units=1):
     return model
 
 
-def trainer(build=linear, fit_on=None, validate_on=None, epochs=30, then=None, last=True):
+def trainer(build=linear, fit_on=None, validate_on=None, epochs=8, then=None, last=True):
     """A learner's train_model: build, fit (on the arrays given, or on fit_on / validate_on), return."""
 
     def train_model(x_fit, y_fit, x_val, y_val):
