@@ -62,7 +62,7 @@ def vectorizer(adapt_on=(TRAIN,), **settings):
     return layer
 
 
-def trained_mlp(layer, loss="sparse_categorical_crossentropy", epochs=20, validate_on=None):
+def trained_mlp(layer, loss="sparse_categorical_crossentropy", epochs=6, validate_on=None):
     width = int(layer(tf.constant(["film"])).shape[-1])
     model = keras.Sequential(
         [
@@ -113,7 +113,14 @@ def test_09_1_not_started_and_strict():
 
 # ---------------------------------------------------------------- 09.2
 def text_model(
-    layer, units=1, activation="sigmoid", loss="binary_crossentropy", train=True, bias=0.0, validate_on=None
+    layer,
+    units=1,
+    activation="sigmoid",
+    loss="binary_crossentropy",
+    train=True,
+    bias=0.0,
+    validate_on=None,
+    epochs=6,
 ):
     review = keras.Input(shape=(), dtype="string")
     hidden = keras.layers.Dense(8, activation="relu")(layer(review))
@@ -124,7 +131,7 @@ def text_model(
         model.fit(
             dataset(TRAIN),
             validation_data=None if validate_on is None else dataset(validate_on),
-            epochs=20,
+            epochs=epochs,
             shuffle=False,
             verbose=0,
         )
@@ -225,7 +232,7 @@ WRONG = [
         "form",
         "two softmax outputs instead of one probability",
         "shape (2, 2)",
-        lambda: text_model(words()[0], units=2, activation="softmax", loss="sparse_categorical_crossentropy"),
+        lambda: text_model(words()[0], units=2, activation="softmax", loss="sparse_categorical_crossentropy", epochs=1),
     ),
     wrong(
         "09.2",
@@ -253,14 +260,14 @@ WRONG = [
         "test-data",
         "a vectorizer adapted on the test reviews",
         "adapt it on the training text only",
-        lambda: text_model(vectorizer(adapt_on=(TEST,))),
+        lambda: text_model(vectorizer(adapt_on=(TEST,)), epochs=1),
     ),
     wrong(
         "09.2",
         "test-data",
         "a model that validated on the test reviews",
         "validated on text_test_ds",
-        lambda: text_model(words()[0], validate_on=TEST),
+        lambda: text_model(words()[0], validate_on=TEST, epochs=1),
     ),
 ]
 
