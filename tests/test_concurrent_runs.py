@@ -20,6 +20,7 @@ from workshop_utils.course import config, paths
 
 import pytest
 import runner
+from nbtool import SKIP_TAG
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "05_checkpoints_and_saving"
@@ -157,14 +158,17 @@ def test_the_runner_reads_the_figures_of_the_run_it_started(tmp_path, monkeypatc
     assert (run_dir / NOTEBOOK / "metrics.json").is_file() and not (tmp_path / "elsewhere").exists()
 
 
-DRIVER = """
+# A kernel driven as JupyterLab drives it (nbclient, as tools/runner.py does), from a process that
+# does not load Keras itself: only the two kernels do.
+DRIVER = f"""
 import sys
 from pathlib import Path
 import nbformat
-sys.path.insert(0, "tools")  # the main job (tools/runner.py); the process starts in the project root
-import runner
+from nbclient import NotebookClient
 nb = nbformat.read(sys.argv[1], as_version=4)
-runner.execute_notebook(nb, Path(sys.argv[1]).parent, timeout=600)
+folder = str(Path(sys.argv[1]).parent)
+NotebookClient(nb, timeout=600, kernel_name="python3", skip_cells_with_tag={SKIP_TAG!r},
+               resources={{"metadata": {{"path": folder}}}}).execute()
 print("finished")
 """
 

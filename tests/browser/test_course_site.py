@@ -1,9 +1,10 @@
 """The course site in a real browser: every page loads over HTTP with its title and figures.
 
 The site is built from a real run of the main job (tools/runner.py) in the `smoke` profile, into a
-temporary artifacts folder: notebook 00 as it stands (it draws a figure), and a small notebook written
-here in the course's header form that draws two matplotlib figures without loading Keras (about
-15 s in all on a 2-core CPU). To check the site of another run, e.g. a whole workshop run, set
+temporary artifacts folder, of two small notebooks written here in the course's header form: one
+prints text and a table, one draws two matplotlib figures. Neither loads Keras, so the run takes a
+few seconds; a real notebook's page is checked by `make site` after `make run` (tests/test_site.py
+checks the build itself). To check the site of another run, e.g. a whole workshop run, set
 KERAS_WORKSHOP_SITE_RUN=artifacts/runs/latest (with KERAS_WORKSHOP_SITE_NOTEBOOKS for its notebooks
 folder, notebooks/ by default). The browser may not reach beyond the local server: the site must
 read offline.
@@ -12,7 +13,6 @@ read offline.
 import functools
 import http.server
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -26,6 +26,18 @@ ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
 
+TEXT_NOTEBOOK = "00_text_on_a_page"
+TEXT_HEADER = """# 00 · Text on a page
+
+**What you will learn**
+- how the site shows a notebook's printed output;
+- how it shows a table.
+
+**Run time:** a few seconds."""
+TEXT_CODE = """import pandas as pd
+
+print("hello from the first page")
+pd.DataFrame({"epoch": [1, 2], "accuracy": [0.91, 0.95]})"""
 FIGURES_NOTEBOOK = "01_figures_on_a_page"
 FIGURES_HEADER = """# 01 · Figures on a page
 
@@ -46,14 +58,15 @@ print("two figures")"""
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
-    """(run folder, notebooks folder) of a smoke run of the main job over notebook 00 and a figures notebook."""
+    """(run folder, notebooks folder) of a smoke run of the main job over the two notebooks above."""
     if os.environ.get("KERAS_WORKSHOP_SITE_RUN"):
         books = Path(os.environ.get("KERAS_WORKSHOP_SITE_NOTEBOOKS", ROOT / "notebooks"))
         return Path(os.environ["KERAS_WORKSHOP_SITE_RUN"]), books
     books = tmp_path_factory.mktemp("notebooks")
-    shutil.copy(ROOT / "notebooks" / "00_getting_started.ipynb", books)
-    cells = [nbformat.v4.new_markdown_cell(FIGURES_HEADER), nbformat.v4.new_code_cell(FIGURES_CODE)]
-    nbformat.write(nbformat.v4.new_notebook(cells=cells), books / f"{FIGURES_NOTEBOOK}.ipynb")
+    notebooks = [(TEXT_NOTEBOOK, TEXT_HEADER, TEXT_CODE), (FIGURES_NOTEBOOK, FIGURES_HEADER, FIGURES_CODE)]
+    for name, header, code in notebooks:
+        cells = [nbformat.v4.new_markdown_cell(header), nbformat.v4.new_code_cell(code)]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), books / f"{name}.ipynb")
     artifacts = tmp_path_factory.mktemp("artifacts")
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
     env.update(WORKSHOP_ARTIFACTS=str(artifacts), WORKSHOP_PROFILE="smoke")
