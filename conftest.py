@@ -33,6 +33,25 @@ RUN_TOGETHER = {
     "tests/test_tensorboard_logs.py": "notebooks/04_tensorboard.ipynb",
     "tests/test_multiworker.py": "notebooks/12_gpus_and_distribution.ipynb",
 }
+# Rough seconds (2-core CPU, smoke) of the files that take longest, their RUN_TOGETHER partners included.
+# Under pytest-xdist the longest start first (LPT order), so that no long file is left to start last
+# while the other workers run out of work. Other files count 10 s per notebook, 8 per worked
+# solution and 0.1 per test. Stale figures only change the order, never what runs.
+LONGEST_FILES = {
+    "notebooks/12_gpus_and_distribution.ipynb": 55,
+    "tests/browser/test_lab.py": 40,
+    "tests/test_concurrent_runs.py": 37,
+    "tests/browser/test_course_site.py": 22,
+    "notebooks/06_convolutional_networks.ipynb": 22,
+    "notebooks/07_recurrent_networks.ipynb": 20,
+    "tests/test_exercises_05.py": 17,
+    "tests/test_exercises_10.py": 15,
+    "tests/test_datasets.py": 15,
+    "tests/test_runner.py": 14,
+    "notebooks/01_anatomy_of_a_keras_program.ipynb": 15,
+    "notebooks/05_checkpoints_and_saving.ipynb": 13,
+    "tests/test_startup.py": 11,
+}
 KERNEL_RUN_DIRS = []  # the folders this process gave its notebook kernels, oldest first
 _OWN_DIRS = []
 
@@ -97,6 +116,8 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    config.option.loadscopereorder = False  # keep the longest-first order of the collection (below)
+
     together = {_file_scope(test): _file_scope(notebook) for test, notebook in RUN_TOGETHER.items()}
 
     class CourseScheduling(LoadFileScheduling):
@@ -107,8 +128,33 @@ def pytest_xdist_make_scheduler(config, log):
     return CourseScheduling(config, log)
 
 
+def _longest_first(items):
+    """Reorder items in place: whole files (with their RUN_TOGETHER partners after them), longest first."""
+    together = {_file_scope(test): _file_scope(notebook) for test, notebook in RUN_TOGETHER.items()}
+    groups, cost = {}, {}
+    for item in items:
+        file = item.nodeid.split("::", 1)[0]
+        scope = _file_scope(file)
+        group = together.get(scope, scope)
+        groups.setdefault(group, []).append(item)
+        if file in LONGEST_FILES:
+            cost[file] = LONGEST_FILES[file]
+        elif file.endswith(".ipynb"):
+            cost[file] = 8 if file.startswith("solutions/") else 10
+        else:
+            cost[file] = cost.get(file, 0) + 0.1
+    weight = {group: 0.0 for group in groups}
+    for item in items:
+        file = item.nodeid.split("::", 1)[0]
+        scope = _file_scope(file)
+        weight[together.get(scope, scope)] += cost.pop(file, 0)
+    items[:] = [item for group in sorted(groups, key=lambda g: -weight[g]) for item in groups[group]]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Skip, with the reason, the notebooks about TensorFlow-only features under another Keras backend."""
+    """Longest files first (see LONGEST_FILES); skip, with the reason, the notebooks about TensorFlow-only
+    features under another Keras backend."""
+    _longest_first(items)
     notebooks = {item.path.stem for item in items if item.path.suffix == ".ipynb"}
     if not notebooks:
         return
