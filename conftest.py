@@ -39,9 +39,9 @@ RUN_TOGETHER = {
 # solution and 0.1 per test. Stale figures only change the order, never what runs.
 LONGEST_FILES = {
     "notebooks/12_gpus_and_distribution.ipynb": 55,
-    "tests/browser/test_lab.py": 40,
-    "tests/test_concurrent_runs.py": 37,
-    "tests/browser/test_course_site.py": 22,
+    "tests/browser/test_lab.py": 28,
+    "tests/test_concurrent_runs.py": 30,
+    "tests/browser/test_course_site.py": 15,
     "notebooks/06_convolutional_networks.ipynb": 22,
     "notebooks/07_recurrent_networks.ipynb": 20,
     "tests/test_exercises_05.py": 17,
