@@ -38,7 +38,7 @@ EXPECTED = [
         r"TF-TRT Warning: Could not find TensorRT",
     )
 ]
-# Lines TensorFlow prints later in a healthy session, each once per process: dropped in Jupyter kernels.
+# Lines TensorFlow prints later in a healthy session: dropped in Jupyter kernels.
 HEALTHY_LATER = [
     re.compile(p)
     for p in (
@@ -47,6 +47,10 @@ HEALTHY_LATER = [
         r"dataset\.cc.*Input of GeneratorDatasetOp::Dataset will not be optimized",
         # a CPU-speed notice when an integer op (the gradient of RepeatVector, notebook 07) first runs
         r"util\.cc.*oneDNN supports DT_INT32 only on platforms with AVX-512",
+        # now and then, when a MirroredStrategy evaluate stops its per-device input iterators at the end
+        # of the data (notebook 12; seen once in CI): the warning and the node line that follows it
+        r"local_rendezvous\.cc.*Local rendezvous is aborting with status: CANCELLED: GetNextFromShard was cancelled",
+        r"^\s*\[\[\{\{node MultiDeviceIteratorGetNextFromShard\}\}\]\]\s*$",
     )
 ]
 # Expected only where the machine has no NVIDIA GPU at all; with one, it means the GPU failed.
