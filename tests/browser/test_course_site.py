@@ -13,7 +13,6 @@ read offline.
 import functools
 import http.server
 import os
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import build_site  # noqa: E402
+import runner  # noqa: E402
 
 TEXT_NOTEBOOK = "00_text_on_a_page"
 TEXT_HEADER = """# 00 · Text on a page
@@ -68,18 +68,10 @@ def run_dir(tmp_path_factory):
         cells = [nbformat.v4.new_markdown_cell(header), nbformat.v4.new_code_cell(code)]
         nbformat.write(nbformat.v4.new_notebook(cells=cells), books / f"{name}.ipynb")
     artifacts = tmp_path_factory.mktemp("artifacts")
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env.update(WORKSHOP_ARTIFACTS=str(artifacts), WORKSHOP_PROFILE="smoke")
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "runner.py"), "--notebooks-dir", str(books)],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    with pytest.MonkeyPatch.context() as monkeypatch:  # the main job, in this process (Keras is loaded here)
+        monkeypatch.setenv("WORKSHOP_ARTIFACTS", str(artifacts))
+        monkeypatch.setenv("WORKSHOP_PROFILE", "smoke")
+        assert runner.main(["--notebooks-dir", str(books), "--profile", "smoke"]) == 0
     return artifacts / "runs" / "latest", books
 
 
