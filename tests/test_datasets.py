@@ -332,6 +332,9 @@ print(x_train.shape, len(list((root / "train" / "pos").iterdir())))
 """
 
 
+CHILDREN = 2  # two notebooks started together; each loads Keras (about 4 s of CPU)
+
+
 def test_several_processes_fill_an_empty_cache_at_once(isolated, monkeypatch):
     """Two notebooks started together, or `make run` beside an open notebook: nobody sees a half-written file."""
     import os
@@ -353,10 +356,10 @@ def test_several_processes_fill_an_empty_cache_at_once(isolated, monkeypatch):
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(3)
+        for _ in range(CHILDREN)
     ]
     deadline = time.monotonic() + 240
-    while len(list(gate.glob("ready-*"))) < 3 and time.monotonic() < deadline:
+    while len(list(gate.glob("ready-*"))) < CHILDREN and time.monotonic() < deadline:
         if any(child.poll() is not None for child in children):
             break  # a child ended before it was ready: its error is reported below
         time.sleep(0.01)
