@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,15 @@ def _file_scope(nodeid):
     return re.sub(r"\.(py|ipynb)$", "", nodeid.split("::", 1)[0])
 
 
+_TOGETHER = {_file_scope(test): _file_scope(notebook) for test, notebook in RUN_TOGETHER.items()}
+
+
+def _group(nodeid):
+    """The work unit of a node id on pytest-xdist: its file's scope, or that of the notebook it runs after."""
+    scope = _file_scope(nodeid)
+    return _TOGETHER.get(scope, scope)
+
+
 @pytest.hookimpl(optionalhook=True, tryfirst=True)
 def pytest_xdist_make_scheduler(config, log):
     """--dist loadfile, with each test file of RUN_TOGETHER on its notebook's worker, after it.
@@ -117,36 +127,31 @@ def pytest_xdist_make_scheduler(config, log):
 
     config.option.loadscopereorder = False  # keep the longest-first order of the collection (below)
 
-    together = {_file_scope(test): _file_scope(notebook) for test, notebook in RUN_TOGETHER.items()}
-
     class CourseScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid):
-            scope = _file_scope(nodeid)
-            return together.get(scope, scope)
+            return _group(nodeid)
 
     return CourseScheduling(config, log)
 
 
+def _file_cost(file, tests):
+    """Rough seconds of one file with ``tests`` tests, for the longest-first order."""
+    if file in LONGEST_FILES:
+        return LONGEST_FILES[file]
+    if file.endswith(".ipynb"):
+        return 8 if file.startswith("solutions/") else 10
+    return 0.1 * tests
+
+
 def _longest_first(items):
-    """Reorder items in place: whole files (with their RUN_TOGETHER partners after them), longest first."""
-    together = {_file_scope(test): _file_scope(notebook) for test, notebook in RUN_TOGETHER.items()}
-    groups, cost = {}, {}
+    """Reorder items in place: whole groups (a file, with its RUN_TOGETHER partner after it), longest first."""
+    groups, tests = {}, Counter()
     for item in items:
-        file = item.nodeid.split("::", 1)[0]
-        scope = _file_scope(file)
-        group = together.get(scope, scope)
-        groups.setdefault(group, []).append(item)
-        if file in LONGEST_FILES:
-            cost[file] = LONGEST_FILES[file]
-        elif file.endswith(".ipynb"):
-            cost[file] = 8 if file.startswith("solutions/") else 10
-        else:
-            cost[file] = cost.get(file, 0) + 0.1
-    weight = {group: 0.0 for group in groups}
-    for item in items:
-        file = item.nodeid.split("::", 1)[0]
-        scope = _file_scope(file)
-        weight[together.get(scope, scope)] += cost.pop(file, 0)
+        groups.setdefault(_group(item.nodeid), []).append(item)
+        tests[item.nodeid.split("::", 1)[0]] += 1
+    weight = Counter()
+    for file, count in tests.items():
+        weight[_group(file)] += _file_cost(file, count)
     items[:] = [item for group in sorted(groups, key=lambda g: -weight[g]) for item in groups[group]]
 
 
