@@ -110,6 +110,8 @@ WARNING_CELLS = [
     "            b'CANCELLED: GetNextFromShard was cancelled\\n\\t [[{{node MultiDeviceIteratorGetNextFromShard}}]]\\n'\n"
     "            b'W0000 00:00:1.0 1 local_rendezvous.cc:412] Local rendezvous is aborting with status: '\n"
     "            b'CANCELLED: Operation was cancelled\\n'\n"
+    "            b'W0000 00:00:1.0 1 local_rendezvous.cc:412] Local rendezvous is aborting with status: '\n"
+    "            b'INTERNAL: a real failure\\n'\n"
     "            b'W0000 00:00:1.0 1 some_op.cc:1] a real warning\\n')\n"
     "time.sleep(0.5)",
 ]
@@ -129,4 +131,6 @@ def test_real_tensorflow_and_keras_warnings_reach_the_cell(tmp_path):
     assert "did not fully read the dataset being cached" in stderr[1], stderr[1][:500]  # TensorFlow's C++ log
     assert "`shuffle=True` was passed, but will be ignored" in stderr[2], stderr[2][:500]  # a Keras warning
     assert "a real warning" in stderr[3], stderr[3]  # HEALTHY_LATER only are dropped
-    assert "Memory patch" not in stderr[3] and "rendezvous" not in stderr[3], stderr[3]
+    assert "INTERNAL: a real failure" in stderr[3], stderr[3]  # a rendezvous that is not cancelled is shown
+    assert "Memory patch" not in stderr[3] and "CANCELLED" not in stderr[3], stderr[3]
+    assert "MultiDeviceIteratorGetNextFromShard" not in stderr[3], stderr[3]
